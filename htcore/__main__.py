@@ -1,0 +1,7 @@
+"""`python -m htcore` runs the command line."""
+
+import sys
+
+from htcore.cli import main
+
+sys.exit(main())

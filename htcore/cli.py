@@ -1,0 +1,113 @@
+"""The `htcore` command line: thin subcommands that parse, call the library and print.
+
+Bad input (missing file, malformed TOML, invalid value, bad array) is reported as one line on stderr
+with exit code 2 and no traceback (`--traceback` shows it, for debugging).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from htcore import plots, store
+from htcore.config import Config, parse_assignment
+from htcore.train import PROBE_KEYS, Result, train
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line on stderr, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def load_config(path: str | None, assignments: Sequence[str]) -> Config:
+    """Config from a TOML file (defaults when `path` is None) with `key=value` overrides applied."""
+    config = Config.from_toml(path) if path else Config()
+    overrides = dict(parse_assignment(text) for text in assignments)
+    return config.replace(**overrides) if overrides else config
+
+
+def write_run(out: Path, result: Result, with_plots: bool) -> list[Path]:
+    """Write a run's files into `out`, each atomically; returns the paths written."""
+    steps = sorted(result.spectra)
+    summary = {
+        "key": result.config.key(),
+        "status": result.status,
+        "diverged_at": result.diverged_at,
+        "wall_time_s": result.wall_time,
+        "initial": result.history[0],
+        "final": result.history[-1],
+    }
+    written = [
+        store.write_text(out / "config.toml", result.config.to_toml()),
+        store.write_json(out / "history.json", result.history),
+        store.write_npz(out / "spectra.npz", {"steps": steps,
+                                              "esd": [result.spectra[s] for s in steps]}),
+        store.write_npz(out / "weights.npz", {"W": result.W}),
+        store.write_json(out / "summary.json", summary),
+    ]
+    if with_plots:
+        figures = {
+            "esd.png": plots.esd_before_after(result.spectra),
+            "losses.png": plots.losses_per_step(result.history),
+            "alpha_sim.png": plots.alpha_and_sim_per_step(result.history),
+        }
+        written += [store.write_figure(out / name, fig) for name, fig in figures.items()]
+    return written
+
+
+def format_history(history: list[dict]) -> str:
+    """The probe records as a fixed-width text table."""
+    header = " ".join(f"{k:>12}" for k in PROBE_KEYS)
+    rows = [" ".join(f"{r[k]:>12d}" if k == "step" else f"{r[k]:>12.5g}" for k in PROBE_KEYS)
+            for r in history]
+    return "\n".join([header, *rows])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_config(args.config, args.set)
+    out = Path(args.out) if args.out else Path("runs") / config.key()
+    result = train(config, progress=not args.quiet)
+    written = write_run(out, result, args.plots)
+    print(format_history(result.history))
+    status = result.status if result.diverged_at is None else f"diverged at step {result.diverged_at}"
+    print(f"status: {status}; wall time {result.wall_time:.2f} s; {len(written)} files in {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="htcore", description=__doc__.splitlines()[0])
+    parser.add_argument("--traceback", action="store_true", help="show tracebacks of input errors")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("run", help="train one configuration and write its results")
+    run.add_argument("config", nargs="?", help="TOML config (defaults when omitted)")
+    run.add_argument("--out", help="output directory (default runs/<config key>)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a config field (repeatable); VALUE is read as TOML")
+    run.add_argument("--plots", action="store_true", help="also write PNG figures")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `htcore` console script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError, OSError) as err:
+        if args.traceback:
+            raise
+        message = " ".join(str(err).split())
+        print(f"htcore {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

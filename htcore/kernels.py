@@ -1,0 +1,90 @@
+"""Forward and backward pass of the student: the loss (MSE without ½) and its gradient in W.
+
+    f(x)   = aᵀ σ(W x/√d)/√h,           r = y − f(X),      L(W) = (1/n) Σ_μ r_μ²
+    ∇_W L  = −(2/(n√(hd))) Σ_μ r_μ (a ⊙ σ'(W x_μ/√d)) x_μᵀ = Dᵀ X,
+    D_μj   = −(2/(n√(hd))) r_μ a_j σ'(z_μj),  z = X Wᵀ/√d.
+
+The two matrix products go to BLAS; σ is a NumPy ufunc; the readout product, residual, derivative and
+all scaling are fused into one parallel Numba pass over the n×h pre-activations (written in place, so the
+only n×h buffer is the pre-activation matrix, plus σ(z) for activations other than tanh). Reductions are
+sequential within a row and rows are independent, so results do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from htcore.activations import TANH, activation_code, apply_activation, derivative
+from htcore.validation import as_matrix, as_vector, check_dtypes_match
+
+
+class Workspace:
+    """Preallocated buffers for repeated `loss_and_grad` calls at one shape and dtype."""
+
+    def __init__(self, n: int, h: int, d: int, dtype: np.dtype, activation: str) -> None:
+        self.activation = activation
+        self.code = activation_code(activation)
+        self.pre = np.empty((n, h), dtype=dtype)  # z, then D in place
+        self.act = self.pre if self.code == TANH else np.empty((n, h), dtype=dtype)
+        self.W_scaled = np.empty((h, d), dtype=dtype)
+        self.residual = np.empty(n, dtype=dtype)
+        self.grad = np.empty((h, d), dtype=dtype)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _residual_and_delta(pre, act, a, y, code, inv_sqrt_h, coef, residual):
+    """Per row μ: r_μ = y_μ − Σ_j a_j act_μj/√h, then pre_μj ← coef·r_μ·a_j·σ'(pre_μj) in place."""
+    n, h = pre.shape
+    for mu in prange(n):
+        acc = 0.0
+        for j in range(h):
+            acc += a[j] * act[mu, j]
+        r = y[mu] - acc * inv_sqrt_h
+        residual[mu] = r
+        scale = coef * r
+        for j in range(h):
+            pre[mu, j] = scale * a[j] * derivative(code, pre[mu, j], act[mu, j])
+
+
+def loss_into(W, a, X, y, work: Workspace) -> float:
+    """Forward pass and delta matrix into `work`; returns L(W) (float64). No validation (private use)."""
+    n, d = X.shape
+    h = W.shape[0]
+    dtype = W.dtype.type
+    np.multiply(W, dtype(1.0 / math.sqrt(d)), out=work.W_scaled)
+    np.matmul(X, work.W_scaled.T, out=work.pre)
+    apply_activation(work.activation, work.pre, out=work.act)
+    coef = dtype(-2.0 / (n * math.sqrt(h * d)))
+    _residual_and_delta(work.pre, work.act, a, y, work.code, dtype(1.0 / math.sqrt(h)), coef,
+                        work.residual)
+    r = work.residual.astype(np.float64)
+    return float(np.sum(r * r) / n)
+
+
+def loss_and_grad_into(W, a, X, y, work: Workspace) -> float:
+    """`loss_into` then the gradient Dᵀ X into `work.grad`; returns L(W)."""
+    loss = loss_into(W, a, X, y, work)
+    np.matmul(work.pre.T, X, out=work.grad)
+    return loss
+
+
+def loss_and_grad(
+    W: np.ndarray, a: np.ndarray, X: np.ndarray, y: np.ndarray, activation: str = "tanh"
+) -> tuple[float, np.ndarray]:
+    """MSE without ½ and its exact gradient in W for `f(x) = aᵀσ(Wx/√d)/√h` (see module docstring).
+
+    W (h×d), a (h,), X (n×d), y (n,) must share one float dtype (float32 or float64). Returns
+    `(loss, G)` with loss a Python float (accumulated in float64) and G of W's shape and dtype.
+    """
+    W = as_matrix("W", W)
+    dtype = W.dtype
+    X = as_matrix("X", X, cols=W.shape[1], cols_name="W.shape[1]")
+    a = as_vector("a", a, length=W.shape[0], length_name="W.shape[0]")
+    y = as_vector("y", y, length=X.shape[0], length_name="X.shape[0]")
+    check_dtypes_match(W=W, a=a, X=X, y=y)
+    work = Workspace(X.shape[0], W.shape[0], W.shape[1], dtype, activation)
+    loss = loss_and_grad_into(W, a, X, y, work)
+    return loss, work.grad

@@ -1,0 +1,130 @@
+"""The training loop: full-batch steps on the first layer W, with probes at chosen steps.
+
+Step t = 1 … steps: (weight normalisation if on) → loss and gradient at W_{t−1} → optimiser update to
+W_t. Probes run at step 0, every `probe_every` steps and at the last step; each records the metrics
+listed in `PROBE_KEYS` (see `probe`). A non-finite loss or W stops the run, which returns normally with
+`status="diverged"` and `diverged_at` = the step whose loss or update was non-finite; `W` is then the
+last finite iterate.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from htcore import spectral
+from htcore.config import Config
+from htcore.kernels import Workspace, loss_and_grad_into, loss_into
+from htcore.optim import Optimizer, frobenius_norm, normalize_weights
+from htcore.problem import Problem, make_problem
+from htcore.readout import evaluate_readout
+
+PROBE_KEYS = ("step", "train_loss", "test_loss", "network_loss", "kta", "sim", "sigma1", "sigma2",
+              "frobenius", "stable_rank", "alpha_hill", "alpha_ks")
+
+
+@dataclass
+class Result:
+    """Outcome of one run.
+
+    history : one dict per probe with the keys of `PROBE_KEYS` (losses are MSE without ½).
+    spectra : probe step → ESD (ascending eigenvalues of the smaller Gram of W, float64).
+    W : the final first layer (the last finite iterate if the run diverged).
+    status : "ok" or "diverged"; diverged_at : the step at which it diverged, else None.
+    wall_time : seconds spent in `train`.
+    """
+
+    config: Config
+    history: list[dict] = field(default_factory=list)
+    spectra: dict[int, np.ndarray] = field(default_factory=dict)
+    W: np.ndarray | None = None
+    status: str = "ok"
+    diverged_at: int | None = None
+    wall_time: float = 0.0
+
+
+def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace,
+          step: int) -> tuple[dict, np.ndarray]:
+    """Metrics of W at `step` and its ESD.
+
+    - train_loss, test_loss, kta: ridge readout on the probe set (`htcore.readout`, config.eval_scaling);
+    - network_loss: L(W) = mean((f(X) − y)²) of the network itself with its frozen a, train set;
+    - sim: |⟨v1, β⟩|, v1 the top right singular vector of W;
+    - sigma1, sigma2: the two largest singular values; frobenius: ‖W‖_F;
+      stable_rank: ‖W‖_F²/σ1²;
+    - alpha_hill: Hill estimator with xmin at the median eigenvalue (reference-model §4);
+    - alpha_ks: power-law MLE at the KS-optimal xmin (reference-model §4).
+    """
+    readout = evaluate_readout(W, problem.X_probe, problem.y_probe, problem.X_test, problem.y_test,
+                               activation=config.activation, reg_lambda=config.reg_lambda,
+                               eval_scaling=config.eval_scaling)
+    evals = spectral.esd(W)
+    _, _, v1 = spectral.top_singular(W, k=1)
+    frob = frobenius_norm(W)
+    sigma1 = math.sqrt(evals[-1])
+    record = {
+        "step": step,
+        "train_loss": readout.train_loss,
+        "test_loss": readout.test_loss,
+        "network_loss": loss_into(W, problem.a, problem.X, problem.y, work),
+        "kta": readout.kta,
+        "sim": float(abs(v1[:, 0].astype(np.float64) @ problem.beta.astype(np.float64))),
+        "sigma1": sigma1,
+        "sigma2": math.sqrt(evals[-2]) if evals.size > 1 else 0.0,
+        "frobenius": frob,
+        "stable_rank": frob**2 / sigma1**2,
+        "alpha_hill": spectral.hill_alpha(evals),
+        "alpha_ks": spectral.ks_alpha(evals),
+    }
+    return record, evals
+
+
+def _is_probe_step(t: int, config: Config) -> bool:
+    return t % config.probe_every == 0 or t == config.steps
+
+
+def train(config: Config, problem: Problem | None = None,
+          on_probe: Callable[[dict, np.ndarray], None] | None = None,
+          progress: bool = False) -> Result:
+    """Train W from problem.W0 (drawn from `config` when `problem` is None); see the module docstring.
+
+    `on_probe(record, W)` is called after every probe with the new history record and a read-only view
+    of W. `progress` shows a tqdm bar over the steps.
+    """
+    start = time.perf_counter()
+    problem = make_problem(config) if problem is None else problem
+    W = problem.W0.copy()
+    W_last_finite = np.empty_like(W)
+    work = Workspace(config.n, config.h, config.d, W.dtype, config.activation)
+    optimizer = Optimizer(config, W.shape, W.dtype)
+    result = Result(config=config)
+
+    def record_probe(step: int) -> None:
+        record, evals = probe(W, problem, config, work, step)
+        result.history.append(record)
+        result.spectra[step] = evals
+        if on_probe is not None:
+            view = W.view()
+            view.flags.writeable = False
+            on_probe(record, view)
+
+    record_probe(0)
+    for t in tqdm(range(1, config.steps + 1), desc="steps", disable=not progress, leave=False):
+        np.copyto(W_last_finite, W)
+        if config.weight_normalization:
+            normalize_weights(W)
+        loss = loss_and_grad_into(W, problem.a, problem.X, problem.y, work)
+        if not (math.isfinite(loss) and optimizer.step(W, work.grad, t)):
+            np.copyto(W, W_last_finite)
+            result.status, result.diverged_at = "diverged", t
+            break
+        if _is_probe_step(t, config):
+            record_probe(t)
+    result.W = W
+    result.wall_time = time.perf_counter() - start
+    return result
