@@ -6,6 +6,20 @@ reference MSE without ½). Formulas follow ``shared/theory-notes.md``.
 """
 
 from ._validate import TheoryArgumentError
-from . import rmt
+from . import hermite, one_step, rmt
+from .hermite import activation_stats, teacher_stats
+from .one_step import OneStepPrediction, bbp_lr, bbp_quadratic, plugin_one_step, predict_one_step
 
-__all__ = ["TheoryArgumentError", "rmt"]
+__all__ = [
+    "TheoryArgumentError",
+    "OneStepPrediction",
+    "predict_one_step",
+    "plugin_one_step",
+    "bbp_lr",
+    "bbp_quadratic",
+    "activation_stats",
+    "teacher_stats",
+    "hermite",
+    "one_step",
+    "rmt",
+]
