@@ -187,19 +187,29 @@ def _overlap_from_direction(s2: np.ndarray, h: int, d: int, proj_sq: np.ndarray)
     return factor * proj_sq
 
 
-def _gd_per_neuron_asymptotic(theta: np.ndarray, s2: np.ndarray, s: AsymptoticSetup) -> np.ndarray:
-    """``E_z[(1 + u²θ²μ1*²)/(d + u² s²)]`` with ``u² = z²/h``, z ~ N(0,1) (Gaussian readout; §3)."""
+def _gd_eps2(lr: np.ndarray, er2: float, nu2: float, n: int, h: int, d: int, c_L: float) -> np.ndarray:
+    """Row-variance scale of the GD remainder, ``ε² = c_L²η²E[r²]ν²/(nhd)`` (theory-notes §3)."""
+    return c_L**2 * lr**2 * er2 * nu2 / (n * h * d)
+
+
+def _gd_per_neuron_asymptotic(lr: np.ndarray, theta: np.ndarray, s2: np.ndarray,
+                              s: AsymptoticSetup) -> np.ndarray:
+    """``E_z[(1 + u²θ²μ1*²)/(d + u²s² + ε²a²d)]``, ``a = √A z``, ``u² = z²/h``, z ~ N(0,1) (§3).
+
+    The ``ε²a²d`` term is the squared norm the remainder (row variance ε²a_i², theory-notes §3 "Bulk at
+    giant steps") adds to neuron i; it matters only at giant steps (≈ 8 % at 16·η_c).
+    """
     z, w = hermegauss(120)
     u2 = z**2 / s.h
+    eps2 = _gd_eps2(lr, s.er2, s.act.nu2, s.n, s.h, s.d, s.c_L)
     num = 1.0 + u2 * (theta[..., None] * s.mu1_star) ** 2
-    den = s.d + u2 * s2[..., None]
+    den = s.d + u2 * s2[..., None] + eps2[..., None] * s.readout_A * z**2 * s.d
     return (num / den) @ (w / math.sqrt(2.0 * math.pi))
 
 
 def _gd_bulk_edge(lr: np.ndarray, er2: float, nu2: float, a2: np.ndarray, n: int, d: int, c_L: float) -> np.ndarray:
     """Generalised-MP edge for row variances ``1 + ε²a_i²``, ``ε² = c_L²η²E[r²]ν²/(nhd)`` (§3)."""
-    h = a2.size
-    eps2 = c_L**2 * lr**2 * er2 * nu2 / (n * h * d)
+    eps2 = _gd_eps2(lr, er2, nu2, n, a2.size, d, c_L)
     return np.array([generalized_mp_edge(1.0 + e * a2, d) for e in np.ravel(eps2)]).reshape(np.shape(lr))
 
 
@@ -214,7 +224,8 @@ def gd_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
     ``θ = c_L η μ1 √(A/d)``, ``G² = μ1*² + μ1²A + (d/n)(E[y²] + A·Eσ²)``, ``s² = θ²G² − 2c_L η μ1² A``
     (no-f0 limit: ``s² = θ²(μ1*² + (d/n)E[y²])``); ``σ1 = √((s²+h)(s²+d))/s`` if ``s⁴ > hd`` else
     ``√h + √d``; ``⟨v1,β⟩² = (1 − hd/s⁴)θ²μ1*²/(d + s²)``; ``⟨u1,a/‖a‖⟩² = (s⁴ − hd)/(s²(s² + h))``;
-    per-neuron alignment averaged over a Gaussian readout; bulk edge from the Gaussian quantiles of a.
+    per-neuron alignment ``E_z[(1 + u²θ²μ1*²)/(d + u²s² + ε²a²d)]`` over a Gaussian readout; bulk edge
+    from the Gaussian quantiles of a.
     """
     lr_arr, scalar = _check_lr(lr)
     s = setup
@@ -222,7 +233,7 @@ def gd_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
     s2 = _gd_spike_sq(lr_arr, s)
     proj = np.where(s2 > 0, theta**2 * s.mu1_star**2 / (s.d + np.clip(s2, 0.0, None)), 0.0)
     edge = _gd_bulk_edge(lr_arr, s.er2, s.act.nu2, _gaussian_a2(s.h, s.readout_A), s.n, s.d, s.c_L)
-    per_neuron = _gd_per_neuron_asymptotic(theta, s2, s)
+    per_neuron = _gd_per_neuron_asymptotic(lr_arr, theta, s2, s)
     return _assemble("gd", "asymptotic", lr_arr, scalar, s2, 1.0, s.h, s.d, proj, 1.0, edge, None, per_neuron)
 
 
@@ -399,7 +410,7 @@ def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, act
     From the realised data: ``u = a/‖a‖``, ``θ = c_L η μ1 √(A/d)``, ``g = Xᵀ(y − f0(X))/n``,
     ``ξ = W0ᵀu + θg``, ``s² = ‖ξ‖² − d``; σ1 and ⟨u1,u⟩² from the spiked formulas of §2;
     ``⟨v1,β⟩² = (1 − hd/s⁴)₊⟨ξ/‖ξ‖,β⟩²``. Per-neuron alignment: mean_i cos²(w_i, β) evaluated exactly on
-    the rank-one model ``W0 + θ u gᵀ``. Bulk edge: generalised MP with row variances
+    the rank-one model ``W0 + θ u gᵀ``, with the remainder's ``ε²a_i²d`` added to ‖w_i‖². Bulk edge: generalised MP with row variances
     ``1 + ε²a_i²``, ``ε² = c_L²η² mean(r²) ν²/(nhd)``.
     """
     lr_arr, scalar = _check_lr(lr)
@@ -413,17 +424,19 @@ def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, act
     xi_sq = omega @ omega + 2.0 * theta * (omega @ R.g) + theta**2 * (R.g @ R.g)
     xi_b = None if R.beta is None else omega @ R.beta + theta * (R.g @ R.beta)
     edge = _gd_bulk_edge(lr_arr, float(np.mean(R.r**2)), R.act.nu2, R.a**2, R.r.size, d, c_L)
-    per_neuron = None if R.beta is None else _gd_per_neuron_plugin(theta, u, R)
+    eps2 = _gd_eps2(lr_arr, float(np.mean(R.r**2)), R.act.nu2, R.r.size, h, d, c_L)
+    per_neuron = None if R.beta is None else _gd_per_neuron_plugin(theta, eps2, u, R)
     return _assemble("gd", "plugin", lr_arr, scalar, xi_sq - d, 1.0, h, d, _proj_sq(xi_b, xi_sq), 1.0, edge,
                      None, per_neuron)
 
 
-def _gd_per_neuron_plugin(theta: np.ndarray, u: np.ndarray, R: _Realised) -> np.ndarray:
-    """mean_i cos²(w_i0 + θu_i g, β), exact on the rank-one model (vectorised over θ)."""
+def _gd_per_neuron_plugin(theta: np.ndarray, eps2: np.ndarray, u: np.ndarray, R: _Realised) -> np.ndarray:
+    """mean_i (w_i0·β + θu_i g·β)² / (‖w_i0 + θu_i g‖² + ε²a_i²d): exact cos² on the rank-one model,
+    plus the remainder's squared row norm ε²a_i²d (theory-notes §3); vectorised over θ."""
     wb, wg, ww = R.W0 @ R.beta, R.W0 @ R.g, np.einsum("ij,ij->i", R.W0, R.W0)
     t = theta[..., None] * u
     num = (wb + t * (R.g @ R.beta)) ** 2
-    den = ww + 2.0 * t * wg + t**2 * (R.g @ R.g)
+    den = ww + 2.0 * t * wg + t**2 * (R.g @ R.g) + eps2[..., None] * R.a**2 * R.W0.shape[1]
     return np.mean(num / den, axis=-1)
 
 
