@@ -6,7 +6,7 @@ reference MSE without ½). Formulas follow ``shared/theory-notes.md``.
 """
 
 from ._validate import TheoryArgumentError
-from . import hermite, one_step, rmt
+from . import hermite, one_step, rmt, scales
 from .hermite import activation_stats, teacher_stats
 from .one_step import OneStepPrediction, bbp_lr, bbp_quadratic, plugin_one_step, predict_one_step
 
@@ -22,4 +22,5 @@ __all__ = [
     "hermite",
     "one_step",
     "rmt",
+    "scales",
 ]
