@@ -4,9 +4,10 @@
     ∇_W L  = −(2/(n√(hd))) Σ_μ r_μ (a ⊙ σ'(W x_μ/√d)) x_μᵀ = Dᵀ X,
     D_μj   = −(2/(n√(hd))) r_μ a_j σ'(z_μj),  z = X Wᵀ/√d.
 
-The two matrix products go to BLAS; σ is a NumPy ufunc; the readout product, residual, derivative and
-all scaling are fused into one parallel Numba pass over the n×h pre-activations (written in place, so the
-only n×h buffer is the pre-activation matrix, plus σ(z) for activations other than tanh). Reductions are
+The two matrix products go to BLAS; everything else — σ (for tanh; other activations are NumPy ufuncs
+applied just before), the readout product, residual, derivative and all scaling — is fused into one
+parallel Numba pass over the rows of the n×h pre-activations, written in place, so the only n×h buffer
+is the pre-activation matrix (plus σ(z) for activations other than tanh). Reductions are
 sequential within a row and rows are independent, so results do not depend on the number of threads.
 """
 
@@ -17,7 +18,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from htcore.activations import TANH, activation_code, apply_activation, derivative
+from htcore.activations import TANH, activation_code, apply_activation, derivative, tanh_scalar
 from htcore.validation import as_matrix, as_vector, check_dtypes_match
 
 
@@ -36,9 +37,13 @@ class Workspace:
 
 @njit(parallel=True, nogil=True, cache=True)
 def _residual_and_delta(pre, act, a, y, code, inv_sqrt_h, coef, residual):
-    """Per row μ: r_μ = y_μ − Σ_j a_j act_μj/√h, then pre_μj ← coef·r_μ·a_j·σ'(pre_μj) in place."""
+    """Per row μ: (tanh: act_μ = pre_μ ← tanh(pre_μ)), r_μ = y_μ − Σ_j a_j act_μj/√h, then
+    pre_μj ← coef·r_μ·a_j·σ'(z_μj) in place. The row stays in cache across the three loops."""
     n, h = pre.shape
     for mu in prange(n):
+        if code == TANH:
+            for j in range(h):
+                pre[mu, j] = tanh_scalar(pre[mu, j])
         acc = 0.0
         for j in range(h):
             acc += a[j] * act[mu, j]
@@ -56,7 +61,8 @@ def loss_into(W, a, X, y, work: Workspace) -> float:
     dtype = W.dtype.type
     np.multiply(W, dtype(1.0 / math.sqrt(d)), out=work.W_scaled)
     np.matmul(X, work.W_scaled.T, out=work.pre)
-    apply_activation(work.activation, work.pre, out=work.act)
+    if work.code != TANH:
+        apply_activation(work.activation, work.pre, out=work.act)
     coef = dtype(-2.0 / (n * math.sqrt(h * d)))
     _residual_and_delta(work.pre, work.act, a, y, work.code, dtype(1.0 / math.sqrt(h)), coef,
                         work.residual)

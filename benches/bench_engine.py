@@ -1,0 +1,131 @@
+"""Engine speed and memory at the default shape (h=1500, d=1000, n=2000), as ratios measured in one run.
+
+- one GD / Adam step vs the step's two GEMMs alone (target ≤ 1.2), float64 and float32;
+- the same step vs a torch CPU implementation of the same model (target: htcore faster, ratio < 1);
+- one probe vs one Adam step (target ≤ 2);
+- peak RSS of `htcore run` on the default config (target ≤ 600 MB) and a warm-cache tiny run (≤ 5 s).
+
+Run: `python -m pytest benches/bench_engine.py --benchmark-enable -s`.
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from benches.conftest import paired_ratio
+from htcore import Config, make_problem
+from htcore.kernels import Workspace, loss_and_grad_into
+from htcore.optim import Optimizer
+from htcore.train import probe
+
+DTYPES = ["float64", "float32"]
+OPTIMIZERS = ["gd", "adam"]
+
+
+class Engine:
+    """One default-shape problem with the workspaces a training step and its GEMM baseline need."""
+
+    def __init__(self, optimizer: str, dtype: str) -> None:
+        # Tiny steps: W stays at its init, so every timed step does the same work.
+        self.config = Config(optimizer=optimizer, lr=1e-9, dtype=dtype)
+        c = self.config
+        self.problem = make_problem(c)
+        self.W = self.problem.W0.copy()
+        self.work = Workspace(c.n, c.h, c.d, self.W.dtype, c.activation)
+        self.optimizer = Optimizer(c, self.W.shape, self.W.dtype)
+        self.t = 0
+        self.Z = np.empty((c.n, c.h), dtype=self.W.dtype)
+        self.G = np.empty_like(self.W)
+
+    def step(self) -> None:
+        self.t += 1
+        p = self.problem
+        loss_and_grad_into(self.W, p.a, p.X, p.y, self.work)
+        self.optimizer.step(self.W, self.work.grad, self.t)
+
+    def gemms(self) -> None:
+        np.matmul(self.problem.X, self.W.T, out=self.Z)
+        np.matmul(self.Z.T, self.problem.X, out=self.G)
+
+    def probe(self) -> None:
+        probe(self.W, self.problem, self.config, self.work, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_step_vs_gemms(benchmark, record_ratio, optimizer, dtype):
+    engine = Engine(optimizer, dtype)
+    step_s, gemm_s, ratio = paired_ratio(engine.step, engine.gemms)
+    benchmark.pedantic(engine.step, rounds=5, warmup_rounds=1)
+    record_ratio(f"{optimizer} step / 2 GEMMs [{dtype}]", ratio, 1.2, "lower is better",
+                 step_ms=1e3 * step_s, gemms_ms=1e3 * gemm_s)
+
+
+class TorchEngine:
+    """The same model and optimiser in torch (autograd + torch.optim), same data."""
+
+    def __init__(self, engine: Engine) -> None:
+        torch = pytest.importorskip("torch")
+        self.torch = torch
+        c, p = engine.config, engine.problem
+        self.X, self.y, self.a = (torch.from_numpy(v) for v in (p.X, p.y, p.a))
+        self.W = torch.nn.Parameter(torch.from_numpy(p.W0.copy()))
+        self.scale_in, self.scale_out = 1 / math.sqrt(c.d), 1 / math.sqrt(c.h)
+        kind = torch.optim.Adam if c.optimizer == "adam" else torch.optim.SGD
+        self.optimizer = kind([self.W], lr=c.lr)
+
+    def step(self) -> None:
+        self.optimizer.zero_grad()
+        f = self.torch.tanh(self.X @ self.W.T * self.scale_in) @ self.a * self.scale_out
+        loss = ((f - self.y) ** 2).mean()
+        loss.backward()
+        self.optimizer.step()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_step_vs_torch(benchmark, record_ratio, optimizer, dtype):
+    engine = Engine(optimizer, dtype)
+    reference = TorchEngine(engine)
+    step_s, torch_s, ratio = paired_ratio(engine.step, reference.step)
+    benchmark.pedantic(reference.step, rounds=5, warmup_rounds=1)
+    record_ratio(f"{optimizer} step / torch step [{dtype}]", ratio, 1.0, "< 1: htcore faster",
+                 step_ms=1e3 * step_s, torch_ms=1e3 * torch_s)
+
+
+def test_probe_vs_step(benchmark, record_ratio):
+    engine = Engine("adam", "float64")
+    probe_s, step_s, ratio = paired_ratio(engine.probe, engine.step, rounds=7)
+    benchmark.pedantic(engine.probe, rounds=3, warmup_rounds=1)
+    record_ratio("probe / adam step [float64]", ratio, 2.0, "lower is better",
+                 probe_ms=1e3 * probe_s, step_ms=1e3 * step_s)
+
+
+def _run_cli(tmp_path, *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "htcore", "run", "--quiet", "--out", str(tmp_path), *args],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def test_peak_rss_of_default_run(benchmark, record_ratio, tmp_path):
+    benchmark.pedantic(_run_cli, args=(tmp_path,), rounds=1, iterations=1)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    record_ratio("peak RSS of default run / 600 MB", peak_mb / 600, 1.0, "lower is better",
+                 peak_mb=peak_mb)
+
+
+def test_warm_tiny_run(benchmark, record_ratio, tmp_path):
+    tiny = ("--set", "n=50", "--set", "d=20", "--set", "h=30", "--set", "n_test=10")
+    _run_cli(tmp_path, *tiny)  # fills the Numba cache
+    seconds = benchmark.pedantic(_run_cli, args=(tmp_path, *tiny), rounds=3, iterations=1)
+    seconds = benchmark.stats.stats.median
+    record_ratio("warm tiny `htcore run` / 5 s", seconds / 5.0, 1.0, "lower is better",
+                 seconds=seconds)

@@ -1,0 +1,57 @@
+"""Activations: the vectorised tanh is pinned to np.tanh, and every activation matches its definition."""
+
+import numpy as np
+import pytest
+from scipy import special
+
+from htcore.activations import apply_activation, teacher
+
+
+def ulp_error(got, expected):
+    return np.max(np.abs(got - expected) / np.spacing(np.maximum(np.abs(expected), 1e-300)))
+
+
+def test_fast_tanh_within_two_ulp_of_numpy():
+    x = np.concatenate([np.linspace(-25, 25, 2_000_001), np.geomspace(1e-300, 30, 100_000),
+                        -np.geomspace(1e-300, 30, 100_000), [0.0, -0.0, 0.625, -0.625, 19.99, 1e300]])
+    got = apply_activation("tanh", x)
+    assert ulp_error(got, np.tanh(x)) <= 2.0
+    assert np.array_equal(np.signbit(got), np.signbit(np.tanh(x)))
+
+
+def test_fast_tanh_special_values_and_float32():
+    special_values = np.array([np.inf, -np.inf, np.nan, 40.0, -40.0])
+    got = apply_activation("tanh", special_values)
+    np.testing.assert_array_equal(got, [1.0, -1.0, np.nan, 1.0, -1.0])
+    x32 = np.linspace(-10, 10, 10_001, dtype=np.float32)
+    got32 = apply_activation("tanh", x32)
+    assert got32.dtype == np.float32
+    # Computed in float64 (≤ 2 ulp) then rounded once to float32: at most 1 float32 ulp from the
+    # correctly rounded value (double rounding can flip the last bit near a rounding boundary).
+    assert ulp_error(got32, np.tanh(x32.astype(np.float64)).astype(np.float32)) <= 1.0
+
+
+@pytest.mark.parametrize("name,definition", [
+    ("erf", special.erf),
+    ("relu", lambda z: np.maximum(z, 0)),
+    ("gelu", lambda z: z * 0.5 * special.erfc(-z / np.sqrt(2))),
+])
+def test_other_activations(name, definition):
+    z = np.linspace(-8, 30, 1001)
+    # 1e-14: SciPy's ndtr and erfc are separate implementations, each within a few ulp down to z = −8
+    # (deeper in the left tail, below 1e-16, their relative agreement degrades to ~1e-13).
+    np.testing.assert_allclose(apply_activation(name, z), definition(z), rtol=1e-14, atol=1e-300)
+    inplace = z.copy()
+    apply_activation(name, inplace, out=inplace)
+    np.testing.assert_allclose(inplace, definition(z), rtol=1e-14, atol=1e-300)
+
+
+def test_teachers_and_stable_softplus():
+    z = np.array([-800.0, -1.0, 0.0, 1.0, 800.0])
+    np.testing.assert_allclose(teacher("softplus", z), [0.0, np.log1p(np.exp(-1.0)), np.log(2),
+                                                        1 + np.log1p(np.exp(-1.0)), 800.0])
+    np.testing.assert_array_equal(teacher("relu", z), [0, 0, 0, 1, 800])
+    np.testing.assert_array_equal(teacher("linear", z), z)
+    np.testing.assert_array_equal(teacher("tanh", z), np.tanh(z))
+    with pytest.raises(ValueError, match="teacher: got 'cubic'"):
+        teacher("cubic", z)
