@@ -10,7 +10,9 @@ step-decayed learning rate η_t = η·γ^(t−1) for step t = 1, 2, …:
 - Weight normalisation (optional, applied by the training loop before every step):
         W ← W·√(hd)/‖W‖_F.
 
-Every kernel returns the number of non-finite entries of the new W, so divergence costs no extra pass.
+Every kernel returns ‖W_new‖_F² (summed in thread order, used only as a finiteness test), so detecting
+divergence — a non-finite entry, or entries so large that ‖W‖_F² and hence the Gram matrix of the probes
+overflow — costs no extra pass.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from htcore.config import Config
 
 @njit(parallel=True, nogil=True, cache=True)
 def _gd_update(w, g, buf, lr, momentum, weight_decay, first):
-    bad = 0
+    sum_squares = 0.0
     for i in prange(w.size):
         step = g[i] + weight_decay * w[i]
         if momentum != 0.0:
@@ -33,23 +35,21 @@ def _gd_update(w, g, buf, lr, momentum, weight_decay, first):
                 step = momentum * buf[i] + step
             buf[i] = step
         w[i] = w[i] - lr * step
-        if not math.isfinite(w[i]):
-            bad += 1
-    return bad
+        sum_squares += w[i] * w[i]
+    return sum_squares
 
 
 @njit(parallel=True, nogil=True, cache=True)
 def _adam_update(w, g, m, v, step_size, bc2_sqrt, beta1, beta2, eps, weight_decay):
-    bad = 0
+    sum_squares = 0.0
     for i in prange(w.size):
         grad = g[i] + weight_decay * w[i]
         m[i] = m[i] + (1.0 - beta1) * (grad - m[i])
         v[i] = beta2 * v[i] + (1.0 - beta2) * grad * grad
         denom = math.sqrt(v[i]) / bc2_sqrt + eps
         w[i] = w[i] - step_size * (m[i] / denom)
-        if not math.isfinite(w[i]):
-            bad += 1
-    return bad
+        sum_squares += w[i] * w[i]
+    return sum_squares
 
 
 @njit(parallel=True, nogil=True, cache=True)
@@ -85,7 +85,7 @@ class Optimizer:
     """GD (momentum, weight decay) or Adam with their state, for one W of fixed shape and dtype.
 
     `step(W, G, t)` applies step t (1-based) in place with learning rate η·γ^(t−1) and returns True
-    when every entry of the new W is finite.
+    when the new W is finite with a finite ‖W‖_F².
     """
 
     def __init__(self, config: Config, shape: tuple[int, int], dtype: np.dtype) -> None:
@@ -108,11 +108,12 @@ class Optimizer:
         cast = W.dtype.type
         lr = self.learning_rate(t)
         if self.kind == "gd":
-            bad = _gd_update(w, g, self.buf, cast(lr), cast(c.momentum), cast(c.weight_decay), t == 1)
+            sum_squares = _gd_update(w, g, self.buf, cast(lr), cast(c.momentum),
+                                     cast(c.weight_decay), t == 1)
         else:
             step_size = lr / (1.0 - c.adam_beta1**t)
             bc2_sqrt = math.sqrt(1.0 - c.adam_beta2**t)
-            bad = _adam_update(w, g, self.m, self.v, cast(step_size), cast(bc2_sqrt),
+            sum_squares = _adam_update(w, g, self.m, self.v, cast(step_size), cast(bc2_sqrt),
                                cast(c.adam_beta1), cast(c.adam_beta2), cast(c.adam_eps),
                                cast(c.weight_decay))
-        return bad == 0
+        return math.isfinite(sum_squares)

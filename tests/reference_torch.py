@@ -15,6 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+# Single-threaded: tiny test matrices, and torch's 2-thread BLAS is very slow on a busy 2-core machine.
+torch.set_num_threads(1)
+
 __all__ = ["ACTIVATIONS", "ref_forward", "ref_loss_and_grad", "ref_train"]
 
 ACTIVATIONS = ("tanh", "erf", "relu", "gelu")

@@ -162,3 +162,26 @@ def test_probe_metrics_are_consistent():
     loss, _ = loss_and_grad(W, problem.a, problem.X, problem.y)
     assert last["network_loss"] == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(result.spectra[2], np.sort(s**2), rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def default_problem():
+    return make_problem(Config())
+
+
+@pytest.mark.parametrize("eval_scaling,train_range,test_range", [
+    ("reference", (0.82, 0.92), (0.75, 1.1)),
+    ("intended", (0.22, 0.30), None),
+])
+def test_default_size_initial_probe(default_problem, eval_scaling, train_range, test_range):
+    """Reference-model §5.1 and §7 at init: σ1 at the MP edge, α_Hill ≈ 2.45, no alignment."""
+    result = train(Config(steps=0, eval_scaling=eval_scaling), default_problem)
+    record = result.history[0]
+    assert 69.5 <= record["sigma1"] <= 70.5
+    assert 2.40 <= record["alpha_hill"] <= 2.50
+    assert record["sim"] < 0.12
+    assert train_range[0] <= record["train_loss"] <= train_range[1]
+    if test_range is not None:
+        assert test_range[0] <= record["test_loss"] <= test_range[1]
+    else:  # 200 test points: the intended scaling overfits the probe set, test loss is large and noisy
+        assert record["test_loss"] > record["train_loss"]
