@@ -162,6 +162,37 @@ def test_probe_metrics_are_consistent():
     loss, _ = loss_and_grad(W, problem.a, problem.X, problem.y)
     assert last["network_loss"] == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(result.spectra[2], np.sort(s**2), rtol=1e-9)
+    evals = result.spectra[2]
+    assert last["alpha_hill"] == pytest.approx(naive_hill(evals), rel=1e-12)
+    assert last["alpha_ks"] == pytest.approx(naive_ks(evals), rel=1e-10)
+
+
+def naive_hill(evals):
+    """Reference-model §4: xmin at the median, α = 1 + k / Σ_{j≥i} ln(λ_j/xmin)."""
+    lam = np.sort(evals)
+    i = len(lam) // 2
+    return 1 + (len(lam) - i) / np.sum(np.log(lam[i:] / lam[i]))
+
+
+def naive_ks(evals):
+    """Reference-model §4: the MLE α at the candidate xmin minimising the lower-tail KS distance."""
+    lam = np.sort(evals)
+    best_d, best_alpha = np.inf, None
+    for i in range(len(lam) - 1):
+        tail = lam[i:]
+        k = len(tail)
+        alpha = 1 + k / np.sum(np.log(tail / lam[i]))
+        dist = np.max(np.abs(1 - (tail / lam[i]) ** (1 - alpha) - np.arange(k) / k)) if alpha > 1 else 1
+        if dist < best_d:
+            best_d, best_alpha = dist, alpha
+    return best_alpha
+
+
+def test_alphas_at_default_size_equal_naive_definitions(default_problem):
+    record = train(Config(steps=0), default_problem)
+    evals = record.spectra[0]
+    assert record.history[0]["alpha_hill"] == pytest.approx(naive_hill(evals), rel=1e-12)
+    assert record.history[0]["alpha_ks"] == pytest.approx(naive_ks(evals), rel=1e-10)
 
 
 @pytest.fixture(scope="module")
