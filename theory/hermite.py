@@ -21,15 +21,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
-import sympy as sp
 from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from scipy import special
 
 from ._validate import TheoryArgumentError, check_choice, check_nonnegative, check_positive_int
+
+if TYPE_CHECKING:  # sympy is imported lazily (≈1 s) by exact_stats only
+    import sympy as sp
 
 __all__ = [
     "HermiteStats",
@@ -218,22 +220,24 @@ def teacher_function(name: str) -> Fn:
 
 # --------------------------------------------------------------------------- exact values
 
-_Z = sp.Symbol("z", real=True)
-_HE = (sp.Integer(1), _Z, _Z**2 - 1, _Z**3 - 3 * _Z, _Z**4 - 6 * _Z**2 + 3)
-_GAUSS = sp.exp(-_Z**2 / 2) / sp.sqrt(2 * sp.pi)
+def _sympy_polynomial_stats(sp: Any, power: int, lower: Any, nu2: Any) -> dict[str, Any]:
+    """Exact stats of σ(z) = z^power·1[z > lower] by sympy integration (used for relu and linear)."""
+    z = sp.Symbol("z", real=True)
+    he = (sp.Integer(1), z, z**2 - 1, z**3 - 3 * z, z**4 - 6 * z**2 + 3)
+    gauss = sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi)
+    poly = z**power
 
+    def integ(expr: Any) -> Any:
+        return sp.simplify(sp.integrate(expr * gauss, (z, lower, sp.oo)))
 
-def _sympy_polynomial_stats(poly: sp.Expr, lower: Any, deriv_var: sp.Expr) -> dict[str, sp.Expr]:
-    """Exact stats of σ(z) = poly(z)·1[z > lower] by sympy integration (used for relu and linear)."""
-    integ = lambda e: sp.simplify(sp.integrate(e * _GAUSS, (_Z, lower, sp.oo)))  # noqa: E731
-    out = {f"mu{k}": integ(poly * _HE[k]) for k in range(5)}
+    out = {f"mu{k}": integ(poly * he[k]) for k in range(5)}
     out["mean_sq"] = integ(poly**2)
-    out["nu2"] = sp.simplify(deriv_var)
+    out["nu2"] = sp.sympify(nu2)
     return out
 
 
 @lru_cache(maxsize=None)
-def exact_stats(name: str) -> dict[str, sp.Expr]:
+def exact_stats(name: str) -> "dict[str, sp.Expr]":
     """Exact (sympy) Gaussian statistics where closed forms exist; keys among mu0…mu4, mean_sq, nu2.
 
     * relu and linear: every statistic, by sympy integration (relu: μ0 = μ2 = 1/√(2π), μ1 = 1/2,
@@ -248,11 +252,13 @@ def exact_stats(name: str) -> dict[str, sp.Expr]:
     against adaptive quadrature in tests/theory.
     """
     check_choice("name", name, ACTIVATIONS + TEACHERS)
+    import sympy as sp
+
     pi = sp.pi
-    if name == "relu":
-        return _sympy_polynomial_stats(_Z, 0, sp.Rational(1, 4))
-    if name == "linear":
-        return _sympy_polynomial_stats(_Z, -sp.oo, sp.Integer(0))
+    if name == "relu":  # σ' = 1[z > 0] is Bernoulli(½): ν² = ¼
+        return _sympy_polynomial_stats(sp, 1, 0, sp.Rational(1, 4))
+    if name == "linear":  # σ' = 1: ν² = 0
+        return _sympy_polynomial_stats(sp, 1, -sp.oo, 0)
     if name == "softplus":
         return {"mu1": sp.Rational(1, 2)}
     if name == "erf":

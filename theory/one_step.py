@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
-from scipy.stats import norm
+
 
 from ._validate import (
     TheoryArgumentError,
@@ -215,7 +215,7 @@ def _gd_bulk_edge(lr: np.ndarray, er2: float, nu2: float, a2: np.ndarray, n: int
 
 def _gaussian_a2(h: int, A: float) -> np.ndarray:
     """Squared readout for the asymptotic bulk: a_i = √A·Φ⁻¹((i − ½)/h), the quantiles of N(0, A)."""
-    return A * norm.ppf((np.arange(h) + 0.5) / h) ** 2
+    return A * special.ndtri((np.arange(h) + 0.5) / h) ** 2
 
 
 def gd_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
