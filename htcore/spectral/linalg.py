@@ -1,0 +1,106 @@
+"""Linear algebra of a weight matrix W (h×d): ESD, leading singular triplets, stable rank, overlaps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+from scipy.sparse.linalg import eigsh
+
+from ._validate import SpectralInputError, as_matrix, roundoff_tolerance
+
+#: Seed of the fixed Lanczos start vector (results are bit-identical run to run).
+_START_SEED = 20240613
+#: `top_singular` uses Lanczos when k ≤ p/_PARTIAL_RATIO and p > _PARTIAL_MIN_DIM, else a full SVD.
+_PARTIAL_RATIO = 10
+_PARTIAL_MIN_DIM = 64
+
+
+def _small_gram(A: np.ndarray) -> np.ndarray:
+    """The smaller Gram: AᵀA (d×d) when h ≥ d, else AAᵀ (h×h)."""
+    return A.T @ A if A.shape[0] >= A.shape[1] else A @ A.T
+
+
+def esd(W: Any) -> np.ndarray:
+    """Eigenvalues of the smaller Gram of W (WᵀW if h ≥ d, else WWᵀ), ascending, float64.
+
+    These are the squared singular values of W (min(h, d) of them). Computed in float64 by LAPACK
+    ``dsyevr`` (eigenvalues only) on the Gram; values at or below the eigen-solver's round-off level
+    ``10·max(h, d)·eps·λ_max`` (including tiny negatives) are set to exactly 0, because a Gram cannot
+    resolve them. Raises `SpectralInputError` for non-2-D, empty or non-finite input.
+    """
+    A = as_matrix(W)
+    evals = scipy.linalg.eigh(_small_gram(A), eigvals_only=True, driver="evr",
+                              overwrite_a=True, check_finite=False)
+    tol = roundoff_tolerance(max(A.shape), float(max(evals[-1], 0.0)))
+    evals[evals <= tol] = 0.0
+    return evals
+
+
+def _orient(U: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flip signs so that the largest-|entry| of each V column (first one on ties) is positive."""
+    pivots = V[np.argmax(np.abs(V), axis=0), np.arange(V.shape[1])]
+    signs = np.where(pivots < 0.0, -1.0, 1.0)
+    return U * signs, V * signs
+
+
+def _partial_triplets(A: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top-k triplets from Lanczos (ARPACK) on the smaller Gram with a fixed start vector."""
+    G = _small_gram(A)
+    v0 = np.random.default_rng(_START_SEED).standard_normal(G.shape[0])
+    lam, vecs = eigsh(G, k=k, which="LA", v0=v0)
+    order = np.argsort(lam)[::-1]
+    s = np.sqrt(np.clip(lam[order], 0.0, None))
+    vecs = vecs[:, order]
+    other = (A @ vecs) if A.shape[0] >= A.shape[1] else (A.T @ vecs)
+    other /= np.linalg.norm(other, axis=0)
+    return (s, other, vecs) if A.shape[0] >= A.shape[1] else (s, vecs, other)
+
+
+def top_singular(W: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Leading k singular triplets ``(s, U, V)`` of W: s descending (k,), U (h, k), V (d, k).
+
+    ``W ≈ U diag(s) Vᵀ`` on the top-k subspace; columns are unit vectors. Sign convention: the
+    largest-|entry| of each V column is positive (U flipped with it). Method: Lanczos (ARPACK
+    ``eigsh``) on the smaller Gram from a fixed pseudo-random start vector when k ≤ min(h, d)/10 and
+    min(h, d) > 64 (then U or V is recovered as ``WV/s`` or ``WᵀU/s``, normalised); otherwise a full
+    reduced SVD. Deterministic: identical input gives bit-identical output.
+    """
+    A = as_matrix(W)
+    p = min(A.shape)
+    if not (isinstance(k, (int, np.integer)) and 1 <= k <= p):
+        raise SpectralInputError(f"k must be an integer in [1, {p}] for a {A.shape} matrix, got {k!r}")
+    if p > _PARTIAL_MIN_DIM and k * _PARTIAL_RATIO <= p:
+        s, U, V = _partial_triplets(A, int(k))
+    else:
+        U_full, s_full, Vt = np.linalg.svd(A, full_matrices=False)
+        s, U, V = s_full[:k], U_full[:, :k], Vt[:k].T
+    U, V = _orient(U, V)
+    return s, U, V
+
+
+def stable_rank(W: Any) -> float:
+    """Stable rank ``‖W‖_F² / ‖W‖_2²`` (in [1, min(h, d)]); raises for a zero matrix."""
+    A = as_matrix(W)
+    frob2 = float(np.sum(A * A))
+    if frob2 == 0.0:
+        raise SpectralInputError("W is the zero matrix: its stable rank is undefined")
+    s, _, _ = top_singular(A, 1)
+    return frob2 / float(s[0]) ** 2
+
+
+def overlaps(W: Any, M: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Squared singular-vector overlaps ``((U_Wᵀ U_M)∘², (V_Wᵀ V_M)∘²)`` from reduced SVDs.
+
+    W and M must have the same shape h×d; both matrices are p×p (p = min(h, d)), rows indexed by
+    W's singular vectors and columns by M's, each in descending order of singular value. Entry
+    (i, j) of the first is ⟨u_i(W), u_j(M)⟩², of the second ⟨v_i(W), v_j(M)⟩² (sign-free). Every row
+    and column sums to 1 up to round-off when h = d; for h ≠ d only on the side of dimension p.
+    """
+    A, B = as_matrix(W, "W"), as_matrix(M, "M")
+    if A.shape != B.shape:
+        raise SpectralInputError(f"W and M must have the same shape, got {A.shape} and {B.shape}")
+    Ua, _, Vat = np.linalg.svd(A, full_matrices=False)
+    Ub, _, Vbt = np.linalg.svd(B, full_matrices=False)
+    return (Ua.T @ Ub) ** 2, (Vat @ Vbt.T) ** 2
