@@ -5,11 +5,21 @@ Everything takes a plain matrix or eigenvalue array (float64 internally) and rai
 """
 
 from ._validate import SpectralInputError
+from .bootstrap import BootstrapResult, bootstrap_pvalue
+from .classify import Classification, classify
+from .compare import LikelihoodRatio, compare_distributions
 from .fit import MIN_TAIL, PowerLawFit, hill_alpha, ks_alpha, powerlaw_fit
 from .linalg import esd, overlaps, stable_rank, top_singular
+from .mp import MPFit, RandomBaselines, mp_fit, random_baselines
 
 __all__ = [
     "SpectralInputError",
+    "BootstrapResult",
+    "bootstrap_pvalue",
+    "Classification",
+    "classify",
+    "LikelihoodRatio",
+    "compare_distributions",
     "MIN_TAIL",
     "PowerLawFit",
     "hill_alpha",
@@ -19,4 +29,8 @@ __all__ = [
     "overlaps",
     "stable_rank",
     "top_singular",
+    "MPFit",
+    "RandomBaselines",
+    "mp_fit",
+    "random_baselines",
 ]
