@@ -80,6 +80,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_spectrum(args: argparse.Namespace) -> int:
+    from htcore.spectral.report import analyse, format_table, load_matrix
+
+    report = analyse(load_matrix(args.file, args.key), n_boot=args.n_boot, seed=args.seed,
+                     source=str(args.file), progress=False if args.quiet else None)
+    print(format_table(report))
+    if args.plot:
+        cls = report.classification
+        figure = plots.esd_powerlaw(report.evals, report.shape, cls.fit, cls.mp)
+        print(f"plot: {store.write_figure(args.plot, figure)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="htcore", description=__doc__.splitlines()[0])
     parser.add_argument("--traceback", action="store_true", help="show tracebacks of input errors")
@@ -92,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--plots", action="store_true", help="also write PNG figures")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
+    spectrum = commands.add_parser("spectrum", help="spectral diagnostics of a weight matrix")
+    spectrum.add_argument("file", help=".npy, .npz (see --key) or a run directory")
+    spectrum.add_argument("--key", help="array name inside an .npz")
+    spectrum.add_argument("--plot", metavar="PNG", help="write a log-log ESD figure to PNG")
+    spectrum.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates (default 200)")
+    spectrum.add_argument("--seed", type=int, default=0, help="seed of bootstrap and baselines")
+    spectrum.add_argument("--quiet", action="store_true", help="no progress bar")
+    spectrum.set_defaults(func=cmd_spectrum)
     return parser
 
 

@@ -62,3 +62,37 @@ def alpha_and_sim_per_step(history: list[dict]) -> Figure:
     twin_lines = twin.get_legend_handles_labels()
     ax.legend(lines[0] + twin_lines[0], lines[1] + twin_lines[1], loc="best")
     return fig
+
+
+def esd_powerlaw(evals: np.ndarray, shape: tuple[int, int], fit, mp, bins: int = 80) -> Figure:
+    """Log–log ESD with the fitted power law, the MP density, the bulk edge and the spikes.
+
+    `evals`: ESD (`htcore.spectral.esd`); `fit`: its `PowerLawFit`; `mp`: its `MPFit` (both from
+    `htcore.spectral`). The histogram is a density of the nonzero eigenvalues on log-spaced bins; the
+    power law is drawn above xmin as ``(n_tail/n)·(α−1)/xmin·(λ/xmin)^−α``, the MP density
+    (`theory.rmt.mp_density`, fitted variance) over the bulk.
+    """
+    from theory.rmt import mp_density
+
+    x = evals[evals > 0]
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    edges = np.geomspace(x.min(), x.max(), bins + 1)
+    ax.hist(x, bins=edges, density=True, alpha=0.5, color="tab:blue", label="ESD")
+    lam = np.geomspace(*mp.eigen_edges, 400) if mp.eigen_edges[0] > 0 else np.geomspace(
+        x.min(), mp.eigen_edges[1], 400)
+    ax.plot(lam, mp_density(lam, *shape, mp.variance), color="tab:green", label="MP density")
+    tail = np.geomspace(fit.xmin, x.max(), 200)
+    ax.plot(tail, fit.n_tail / fit.n_total * (fit.alpha - 1) / fit.xmin * (tail / fit.xmin) ** -fit.alpha,
+            color="tab:red", label=f"power law α={fit.alpha:.3g} (KS)")
+    ax.axvline(mp.eigen_edges[1], color="grey", linestyle="--", label="MP bulk edge")
+    shown = mp.spikes[:10]
+    for k, s in enumerate(shown):
+        label = f"spikes (top {shown.size} of {mp.spikes.size})" if k == 0 else None
+        ax.axvline(s, color="black", linestyle=":", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("eigenvalue of WᵀW")
+    ax.set_ylabel("density")
+    ax.legend(fontsize="small")
+    return fig

@@ -1,0 +1,106 @@
+"""One-call analysis of a weight matrix and its text table (the logic behind `htcore spectrum FILE`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .bootstrap import BootstrapResult, bootstrap_pvalue
+from .classify import Classification, classify
+from .compare import LikelihoodRatio, compare_distributions
+from .fit import hill_alpha
+from .linalg import esd
+from .mp import RandomBaselines, random_baselines
+from ._validate import SpectralInputError, as_matrix
+
+#: Array read from a saved run directory (`htcore run` writes weights.npz with the final W).
+RUN_WEIGHTS = ("weights.npz", "W")
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything `analyse` measured: the ESD, Hill α, the classification (MP fit + KS power-law fit),
+    the bootstrap p-value, the likelihood-ratio tests and the random baselines."""
+
+    source: str
+    shape: tuple[int, int]
+    evals: np.ndarray
+    alpha_hill: float
+    classification: Classification
+    bootstrap: BootstrapResult
+    ratios: dict[str, LikelihoodRatio]
+    baselines: RandomBaselines
+
+
+def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
+    """A 2-D matrix from ``.npy``, ``.npz`` (array `key`; optional when it holds one array) or a run
+    directory written by ``htcore run`` (its ``weights.npz`` array ``W``)."""
+    p = Path(path)
+    if p.is_dir():
+        p, key = p / RUN_WEIGHTS[0], key or RUN_WEIGHTS[1]
+    if not p.exists():
+        raise SpectralInputError(f"no such file: {p}")
+    data = np.load(p, allow_pickle=False)
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        return as_matrix(data, str(p))
+    with data:
+        names = list(data.files)
+        if key is None and len(names) != 1:
+            raise SpectralInputError(f"{p} holds arrays {names}: choose one with --key")
+        name = key if key is not None else names[0]
+        if name not in names:
+            raise SpectralInputError(f"{p} has no array {name!r} (it has {names})")
+        return as_matrix(data[name], f"{p}[{name}]")
+
+
+def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",
+            progress: bool | None = None) -> Report:
+    """Full spectral analysis of the matrix W (h×d): ESD, α Hill, MP fit and spikes, KS power-law fit,
+    bootstrap p-value (`n_boot` replicates), likelihood-ratio tests, random baselines and HT-SR
+    phase. `seed` seeds the bootstrap and the baselines (children of one SeedSequence)."""
+    A = as_matrix(W)
+    evals = esd(A)
+    cls = classify(evals, A.shape)
+    boot_seed, base_seed = np.random.SeedSequence(seed).generate_state(2)
+    return Report(source=source, shape=(A.shape[0], A.shape[1]), evals=evals,
+                  alpha_hill=hill_alpha(evals), classification=cls,
+                  bootstrap=bootstrap_pvalue(evals, cls.fit, n_boot, int(boot_seed), progress),
+                  ratios=compare_distributions(evals, cls.fit),
+                  baselines=random_baselines(A, int(base_seed)))
+
+
+def _rows(r: Report) -> list[tuple[str, str]]:
+    mp, fit, base = r.classification.mp, r.classification.fit, r.baselines
+    rows = [
+        ("matrix", f"{r.source}  {r.shape[0]}×{r.shape[1]}"),
+        ("sigma1", f"{np.sqrt(r.evals[-1]):.6g}"),
+        ("MP bulk edge (sigma)", f"{mp.singular_edges[1]:.6g}  (variance {mp.variance:.4g}, "
+                                 f"TW scale {mp.tw_scale:.3g})"),
+        ("spikes above edge+TW", f"{mp.n_spikes}" + (f"  (sigma: {', '.join(f'{s:.4g}' for s in np.sqrt(mp.spikes[:5]))}"
+                                                     f"{', …' if mp.n_spikes > 5 else ''})" if mp.n_spikes else "")),
+        ("zero eigenvalues", f"{mp.n_zeros}  ({100 * mp.zero_fraction:.1f} %)"),
+        ("bulk KS vs MP", f"{mp.bulk_ks:.4f}"),
+        ("alpha Hill (median)", f"{r.alpha_hill:.4f}"),
+        ("alpha KS", f"{fit.alpha:.4f} ± {fit.sigma:.3g}  ({r.classification.alpha_class})"),
+        ("xmin, n_tail, D", f"{fit.xmin:.6g}, {fit.n_tail}/{fit.n_total}, {fit.D:.4f}"),
+        ("fit reliable", "yes" if fit.reliable else f"no: {fit.reason}"),
+        ("bootstrap p", f"{r.bootstrap.pvalue:.3f}  ({r.bootstrap.n_boot} replicates)"),
+    ]
+    rows += [(f"LR vs {name}", f"R={lr.R:.4g}  p={lr.pvalue:.3g}  → {lr.favoured}")
+             for name, lr in r.ratios.items()]
+    rows += [
+        ("baseline alpha KS", f"Gaussian {base.gaussian.alpha:.4g}, permuted {base.permuted.alpha:.4g}"),
+        ("baseline alpha Hill", f"Gaussian {base.gaussian_hill:.4g}, permuted {base.permuted_hill:.4g}"),
+        ("phase", r.classification.phase.value),
+    ]
+    return rows
+
+
+def format_table(report: Report) -> str:
+    """The report as a two-column text table (quantity, value)."""
+    rows = _rows(report)
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
