@@ -2,9 +2,14 @@
 
 Step t = 1 … steps: (weight normalisation if on) → loss and gradient at W_{t−1} → optimiser update to
 W_t. Probes run at step 0, every `probe_every` steps and at the last step; each records the metrics
-listed in `PROBE_KEYS` (see `probe`). A non-finite loss or W stops the run, which returns normally with
-`status="diverged"` and `diverged_at` = the step whose loss or update was non-finite; `W` is then the
-last finite iterate.
+listed in `PROBE_KEYS` (see `probe`). A non-finite loss or W (or an overflowing ‖W‖_F²) stops the run,
+which returns normally with `status="diverged"` and `diverged_at` = the step whose loss or update was
+non-finite; `W` is then the last finite iterate.
+
+The probe of W_t is taken during step t+1, after its loss evaluation and before its update, so that the
+network's own loss L(W_t) is the one the step computes anyway (one GEMM saved per probe). With weight
+normalisation, which changes W before the loss, and after the last step, the probe runs its own
+forward pass.
 """
 
 from __future__ import annotations
@@ -48,9 +53,9 @@ class Result:
     wall_time: float = 0.0
 
 
-def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace,
-          step: int) -> tuple[dict, np.ndarray]:
-    """Metrics of W at `step` and its ESD.
+def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace, step: int,
+          network_loss: float | None = None) -> tuple[dict, np.ndarray]:
+    """Metrics of W at `step` and its ESD (`network_loss`, when known, is L(W) already computed).
 
     - train_loss, test_loss, kta: ridge readout on the probe set (`htcore.readout`, config.eval_scaling);
     - network_loss: L(W) = mean((f(X) − y)²) of the network itself with its frozen a, train set;
@@ -67,11 +72,13 @@ def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace,
     _, _, v1 = spectral.top_singular(W, k=1)
     frob = frobenius_norm(W)
     sigma1 = math.sqrt(evals[-1])
+    if network_loss is None:
+        network_loss = loss_into(W, problem.a, problem.X, problem.y, work)
     record = {
         "step": step,
         "train_loss": readout.train_loss,
         "test_loss": readout.test_loss,
-        "network_loss": loss_into(W, problem.a, problem.X, problem.y, work),
+        "network_loss": network_loss,
         "kta": readout.kta,
         "sim": float(abs(v1[:, 0].astype(np.float64) @ problem.beta.astype(np.float64))),
         "sigma1": sigma1,
@@ -104,8 +111,8 @@ def train(config: Config, problem: Problem | None = None,
     optimizer = Optimizer(config, W.shape, W.dtype)
     result = Result(config=config)
 
-    def record_probe(step: int) -> None:
-        record, evals = probe(W, problem, config, work, step)
+    def record_probe(step: int, network_loss: float | None = None) -> None:
+        record, evals = probe(W, problem, config, work, step, network_loss)
         result.history.append(record)
         result.spectra[step] = evals
         if on_probe is not None:
@@ -113,18 +120,26 @@ def train(config: Config, problem: Problem | None = None,
             view.flags.writeable = False
             on_probe(record, view)
 
-    record_probe(0)
+    pending = 0  # the step whose probe is due, taken during the next step (module docstring)
     for t in tqdm(range(1, config.steps + 1), desc="steps", disable=not progress, leave=False):
         np.copyto(W_last_finite, W)
         if config.weight_normalization:
+            if pending is not None:
+                record_probe(pending)
+                pending = None
             normalize_weights(W)
         loss = loss_and_grad_into(W, problem.a, problem.X, problem.y, work)
+        if pending is not None:
+            record_probe(pending, loss)
+            pending = None
         if not (math.isfinite(loss) and optimizer.step(W, work.grad, t)):
             np.copyto(W, W_last_finite)
             result.status, result.diverged_at = "diverged", t
             break
         if _is_probe_step(t, config):
-            record_probe(t)
+            pending = t
+    if pending is not None:
+        record_probe(pending)
     result.W = W
     result.wall_time = time.perf_counter() - start
     return result
