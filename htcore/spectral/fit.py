@@ -34,8 +34,8 @@ class PowerLawFit:
 
     Fields: ``alpha``; ``xmin``; ``sigma = (α − 1)/√n_tail``; ``D`` the KS distance on the tail;
     ``n_tail`` points ``≥ xmin``; ``n_total`` nonzero values fitted; ``n_zeros_dropped``; ``reliable``
-    and ``reason`` (empty when reliable; otherwise why not: fewer than ``MIN_TAIL`` tail points, or
-    α above ``theory.htsr.ALPHA_UNINFORMATIVE``); ``fixed_xmin`` (xmin given, not searched);
+    and ``reason`` (empty when reliable; otherwise why not: fewer than ``MIN_TAIL`` tail points or
+    distinct tail values, or α above ``theory.htsr.ALPHA_UNINFORMATIVE``); ``fixed_xmin`` (xmin given, not searched);
     ``xmin_range`` the search range used (``None``: every candidate).
     """
 
@@ -93,10 +93,12 @@ def hill_alpha(evals: Any, k: int | None = None, xmin: str | float = "median") -
     return float(1.0 + (x.size - i) / s)
 
 
-def _reliability(alpha: float, n_tail: int) -> tuple[bool, str]:
+def _reliability(alpha: float, n_tail: int, n_distinct: int) -> tuple[bool, str]:
     reasons = []
     if n_tail < MIN_TAIL:
         reasons.append(f"only {n_tail} tail points (< {MIN_TAIL})")
+    elif n_distinct < MIN_TAIL:
+        reasons.append(f"only {n_distinct} distinct tail values (< {MIN_TAIL})")
     if not alpha <= ALPHA_UNINFORMATIVE:
         reasons.append(f"alpha = {alpha:.4g} > {ALPHA_UNINFORMATIVE:g} is uninformative "
                        "(a Marchenko-Pastur bulk or a spike, not a power-law tail)")
@@ -106,7 +108,7 @@ def _reliability(alpha: float, n_tail: int) -> tuple[bool, str]:
 def _make_fit(x: np.ndarray, i: int, alpha: float, D: float, zeros: int,
               fixed: bool, xmin_range: tuple[float, float] | None) -> PowerLawFit:
     n_tail = x.size - i
-    reliable, reason = _reliability(alpha, n_tail)
+    reliable, reason = _reliability(alpha, n_tail, int(np.count_nonzero(np.diff(x[i:]))) + 1)
     return PowerLawFit(alpha=float(alpha), xmin=float(x[i]), sigma=float((alpha - 1.0) / np.sqrt(n_tail)),
                        D=float(D), n_tail=n_tail, n_total=x.size, n_zeros_dropped=zeros,
                        reliable=reliable, reason=reason, fixed_xmin=fixed, xmin_range=xmin_range)
@@ -131,9 +133,11 @@ def powerlaw_fit(evals: Any, xmin: str | float = "ks",
     (default range: every distinct value except the two largest), i.e. exactly the `powerlaw`
     package's ``Fit`` candidates; the first candidate with the smallest D wins. A number fixes xmin
     (tail = values ``≥ xmin``). The scan runs in parallel over candidates (Numba, suffix sums of
-    logs). Result equals ``powerlaw.Fit(evals, parameter_ranges={'alpha': [0, None]})`` (α, xmin, D),
-    and, for data without ties, ``ks_alpha(evals)`` unless the latter's minimum sits at the two-point
-    tail that this convention excludes.
+    logs). For data without ties the result equals
+    ``powerlaw.Fit(evals, parameter_ranges={'alpha': [0, None]})`` (α, xmin, D; tested to 1e-8) and
+    ``ks_alpha(evals)`` (unless the latter's minimum sits at the two-point tail excluded here). With
+    ties, D is still the maximum over every tail index (reference-model §4), whereas `powerlaw` only
+    evaluates its CDF gap at distinct values, so the two can then pick different xmin.
     """
     x, logs, T, zeros = _prepared(evals)
     if not isinstance(xmin, str):

@@ -1,0 +1,208 @@
+"""Power-law fits: brute-force §4 references, the `powerlaw` package, Hill, bad input.
+
+The `powerlaw` package (2.0) is a test requirement (CI installs it); it is never imported by htcore.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import powerlaw
+import pytest
+
+from htcore.spectral import (MIN_TAIL, SpectralInputError, esd, hill_alpha, ks_alpha,
+                             powerlaw_fit)
+from htcore.spectral._kernels import _ks_scan, _suffix_sums
+
+
+def brute_force_scan(x: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Straightforward O(N²) NumPy version of reference-model §4 at the given candidate indices."""
+    alphas, dists = [], []
+    for i in candidates:
+        tail = x[i:]
+        k = tail.size
+        a = 1.0 + k / np.sum(np.log(tail / x[i]))
+        alphas.append(a)
+        dists.append(np.max(np.abs(1.0 - (tail / x[i]) ** (1.0 - a) - np.arange(k) / k)) if a > 1 else 1.0)
+    return np.array(alphas), np.array(dists)
+
+
+def pareto(alpha: float, n: int, seed: int, xmin: float = 1.0) -> np.ndarray:
+    """Continuous power-law sample p(x) ∝ x^−α, x ≥ xmin, by inversion."""
+    return xmin * (1.0 - np.random.default_rng(seed).random(n)) ** (-1.0 / (alpha - 1.0))
+
+
+def mp_esd(h: int, d: int, seed: int, spikes: tuple[float, ...] = ()) -> np.ndarray:
+    """ESD of an h×d N(0,1) matrix plus rank-one spikes of the given strengths."""
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((h, d))
+    for s in spikes:
+        u, v = rng.standard_normal(h), rng.standard_normal(d)
+        W += s * np.outer(u / np.linalg.norm(u), v / np.linalg.norm(v))
+    return esd(W)
+
+
+DATASETS = {
+    "pareto_1.5": lambda: pareto(1.5, 2000, 1),
+    "pareto_2.5": lambda: pareto(2.5, 2000, 2),
+    "pareto_4": lambda: pareto(4.0, 2000, 3),
+    "mp": lambda: mp_esd(600, 400, 4),
+    "mp_spikes": lambda: mp_esd(600, 400, 5, spikes=(150.0, 200.0, 300.0)),
+    "lognormal": lambda: np.random.default_rng(6).lognormal(0.0, 1.0, 2000),
+}
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_ks_alpha_equals_brute_force_reference(name: str) -> None:
+    x = np.sort(DATASETS[name]())
+    alphas, dists = brute_force_scan(x, np.arange(x.size - 1))
+    best = int(np.argmin(dists))
+    assert ks_alpha(x) == pytest.approx(alphas[best], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_every_candidate_alpha_and_D_match_brute_force(name: str) -> None:
+    x = np.sort(DATASETS[name]())
+    cand = np.arange(x.size - 1, dtype=np.int64)
+    logs = np.log(x)
+    alphas, dists = _ks_scan(logs, _suffix_sums(logs), cand)
+    ref_a, ref_d = brute_force_scan(x, cand)
+    np.testing.assert_allclose(alphas, ref_a, rtol=1e-11)
+    np.testing.assert_allclose(dists, ref_d, rtol=0, atol=1e-13)
+
+
+def powerlaw_package_fit(x: np.ndarray) -> powerlaw.Fit:
+    """`powerlaw.Fit` with the default α ∈ [0, 3] restriction lifted (see htcore.spectral.fit)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return powerlaw.Fit(x, parameter_ranges={"alpha": [0, None]}, verbose=0)
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_powerlaw_fit_equals_powerlaw_package(name: str) -> None:
+    x = DATASETS[name]()
+    ours, theirs = powerlaw_fit(x), powerlaw_package_fit(x)
+    assert ours.alpha == pytest.approx(theirs.alpha, rel=1e-8)
+    assert ours.xmin == pytest.approx(theirs.xmin, rel=1e-8)
+    assert ours.D == pytest.approx(theirs.D, abs=1e-10)
+    assert ours.n_tail == theirs.n_tail
+
+
+@pytest.mark.parametrize("name", ["pareto_2.5", "mp", "lognormal"])
+def test_powerlaw_fit_alpha_equals_ks_alpha_without_ties(name: str) -> None:
+    x = DATASETS[name]()
+    assert powerlaw_fit(x).alpha == ks_alpha(x)
+
+
+def test_powerlaw_package_default_caps_alpha_at_three() -> None:
+    """The trap documented in htcore.spectral.fit: on an MP ESD the default Fit reports α ≤ 3."""
+    x = DATASETS["mp"]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        capped = powerlaw.Fit(x, verbose=0)
+    assert capped.alpha <= 3.0
+    assert powerlaw_fit(x).alpha > 5.0
+
+
+def test_xmin_range_restricts_candidates_like_powerlaw_package() -> None:
+    x = pareto(2.5, 1500, 7)
+    lo, hi = 1.5, 4.0
+    ours = powerlaw_fit(x, xmin_range=(lo, hi))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = powerlaw.Fit(x, xmin=(lo, hi), parameter_ranges={"alpha": [0, None]}, verbose=0)
+    assert lo <= ours.xmin < hi
+    assert ours.xmin == theirs.xmin
+    assert ours.alpha == pytest.approx(theirs.alpha, rel=1e-8)
+
+
+def test_ties_candidates_are_first_occurrences_and_D_uses_every_index() -> None:
+    """With ties, candidates are the first occurrence of each distinct value (as in `powerlaw`), but
+    D takes the §4 maximum over every tail index; `powerlaw` only looks at distinct values, so its D
+    (and possibly its xmin) differ on tied data. Checked against the brute-force §4 scan instead."""
+    x = np.sort(np.round(pareto(2.0, 1500, 8), 2))  # many exact ties
+    distinct = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])[:-2]
+    alphas, dists = brute_force_scan(x, distinct)
+    best = int(np.argmin(dists))
+    f = powerlaw_fit(x)
+    assert f.xmin == x[distinct[best]]
+    assert f.alpha == pytest.approx(alphas[best], rel=1e-12)
+    assert f.D == pytest.approx(dists[best], abs=1e-13)
+
+
+def test_fixed_xmin_fit() -> None:
+    x = np.sort(pareto(2.5, 1000, 9))
+    f = powerlaw_fit(x, xmin=x[100])
+    tail = x[100:]
+    a = 1.0 + tail.size / np.sum(np.log(tail / x[100]))
+    assert f.fixed_xmin and f.n_tail == tail.size and f.xmin == x[100]
+    assert f.alpha == pytest.approx(a, rel=1e-12)
+    assert f.sigma == pytest.approx((a - 1.0) / np.sqrt(tail.size), rel=1e-12)
+
+
+def test_reliability_flags() -> None:
+    good = powerlaw_fit(pareto(2.5, 2000, 10))
+    assert good.reliable and good.reason == ""
+    mp = powerlaw_fit(DATASETS["mp"]())
+    assert not mp.reliable and "uninformative" in mp.reason
+    small = powerlaw_fit(pareto(2.5, MIN_TAIL - 10, 11))
+    assert not small.reliable and "tail points" in small.reason
+
+
+def test_hill_alpha_median_and_top_k() -> None:
+    x = np.sort(pareto(2.5, 1001, 12))
+    i = x.size // 2
+    expected = 1.0 + (x.size - i) / np.sum(np.log(x[i:] / x[i]))
+    assert hill_alpha(x) == pytest.approx(expected, rel=1e-12)
+    top = 1.0 + 100 / np.sum(np.log(x[-100:] / x[-100]))
+    assert hill_alpha(x, k=100) == pytest.approx(top, rel=1e-12)
+    assert hill_alpha(x, xmin=float(x[-100])) == pytest.approx(top, rel=1e-12)
+
+
+def test_hill_alpha_reference_value_at_init() -> None:
+    """Reference-model §7: α_Hill ≈ 2.45 for a 1500×1000 N(0,1) matrix."""
+    assert hill_alpha(mp_esd(1500, 1000, 13)) == pytest.approx(2.45, abs=0.02)
+
+
+def test_zeros_dropped_and_counted() -> None:
+    x = np.concatenate([pareto(2.5, 500, 14), np.zeros(7), [-1e-18]])
+    f = powerlaw_fit(x)
+    assert f.n_zeros_dropped == 8 and f.n_total == 500
+    assert f.alpha == powerlaw_fit(x[x > 0]).alpha
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.array([]), "empty"),
+    (np.ones((3, 3)), "1-D"),
+    (np.array([1.0, np.nan, 2.0]), "non-finite"),
+    (np.array([1.0, np.inf, 2.0]), "non-finite"),
+    (np.array([1.0, -0.5, 2.0]), "negative value -0.5"),
+    (np.zeros(10), "all 10 values are zero"),
+    (np.full(100, 3.0), "all 100 nonzero values are equal"),
+    (np.array(["a", "b"]), "real numbers"),
+])
+def test_bad_input_raises_naming_the_problem(bad: np.ndarray, message: str) -> None:
+    for fn in (powerlaw_fit, ks_alpha, hill_alpha):
+        with pytest.raises(SpectralInputError, match=message):
+            fn(bad)
+
+
+def test_bad_options_raise() -> None:
+    x = pareto(2.5, 200, 15)
+    with pytest.raises(SpectralInputError, match="xmin"):
+        powerlaw_fit(x, xmin="median")
+    with pytest.raises(SpectralInputError, match="xmin = "):
+        powerlaw_fit(x, xmin=float(x.max()) * 2)
+    with pytest.raises(SpectralInputError, match="no xmin candidate"):
+        powerlaw_fit(x, xmin_range=(1e6, 1e7))
+    with pytest.raises(SpectralInputError, match="k must be"):
+        hill_alpha(x, k=1)
+    assert isinstance(SpectralInputError("x"), ValueError)
+
+
+def test_three_distinct_values_give_finite_fit_flagged_unreliable() -> None:
+    x = np.array([1.0] * 30 + [2.0] * 30 + [3.0] * 30)
+    f = powerlaw_fit(x)
+    assert np.isfinite(f.alpha) and f.alpha > 1
+    assert not f.reliable and "distinct" in f.reason
