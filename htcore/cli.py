@@ -1,5 +1,10 @@
 """The `htcore` command line: thin subcommands that parse, call the library and print.
 
+Packages that build on htcore (such as `validation`, which htcore never imports) add subcommands through
+the entry-point group `htcore.commands`: each entry is a function `register(commands)` that adds its
+parser to the argparse sub-parsers and sets `func` — a function of the parsed arguments returning the
+exit code.
+
 Bad input (missing file, malformed TOML, invalid value, bad array) is reported as one line on stderr
 with exit code 2 and no traceback (`--traceback` shows it, for debugging).
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from htcore import plots, store
@@ -16,6 +22,7 @@ from htcore.config import Config, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
 
 EXIT_BAD_INPUT = 2
+PLUGIN_GROUP = "htcore.commands"
 
 
 class _Parser(argparse.ArgumentParser):
