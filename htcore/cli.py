@@ -120,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     spectrum.add_argument("--seed", type=int, default=0, help="seed of bootstrap and baselines")
     spectrum.add_argument("--quiet", action="store_true", help="no progress bar")
     spectrum.set_defaults(func=cmd_spectrum)
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            register = entry.load()
+        except ImportError as err:  # a broken plugin must not take `htcore run` down with it
+            print(f"htcore: warning: subcommand {entry.name!r} unavailable: {err}", file=sys.stderr)
+            continue
+        register(commands)
     return parser
 
 
