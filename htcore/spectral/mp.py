@@ -32,8 +32,8 @@ class MPFit:
     ``variance`` v of the entries (estimated unless given); ``eigen_edges``/``singular_edges`` the MP
     bulk edges for v; ``tw_scale`` the Tracy–Widom scale of σ1; ``threshold`` the eigenvalue above
     which a value is a spike, ``(edge_σ + (TW1_MEAN + margin·TW1_STD)·tw_scale)²``; ``spikes`` those
-    eigenvalues, descending; ``bulk_ks`` the KS distance between the nonzero ESD and the MP law of
-    variance v; ``n_zeros`` zero eigenvalues among the p = min(h, d); ``zero_fraction = n_zeros/p``.
+    eigenvalues, descending; ``bulk_ks`` the KS distance between the bulk (nonzero eigenvalues up to
+    the threshold) and the MP law of variance v (1 when the bulk is empty); ``n_zeros`` zero eigenvalues among the p = min(h, d); ``zero_fraction = n_zeros/p``.
     """
 
     shape: tuple[int, int]
@@ -103,6 +103,9 @@ def _nonzero_esd(evals: Any, h: int, d: int) -> tuple[np.ndarray, int]:
 
 
 def _ks_to_mp(x: np.ndarray, h: int, d: int, variance: float) -> float:
+    """Two-sided KS distance between the ascending sample x and the MP law of the given variance."""
+    if x.size == 0:
+        return 1.0
     F = _mp_cdf(x, h, d, variance)
     j = np.arange(x.size)
     return float(max(np.max(F - j / x.size), np.max((j + 1) / x.size - F)))
@@ -136,7 +139,7 @@ def mp_fit(evals: Any, shape: tuple[int, int], variance: float | None = None,
     return MPFit(shape=(h, d), variance=v, variance_estimated=variance is None,
                  eigen_edges=mp_eigen_edges(h, d, v), singular_edges=s_edges, tw_scale=scale,
                  threshold=float(threshold), spikes=x[x > threshold][::-1].copy(),
-                 bulk_ks=_ks_to_mp(x, h, d, v), n_zeros=zeros, zero_fraction=zeros / p)
+                 bulk_ks=_ks_to_mp(x[x <= threshold], h, d, v), n_zeros=zeros, zero_fraction=zeros / p)
 
 
 @dataclass(frozen=True)
