@@ -97,11 +97,15 @@ def _is_probe_step(t: int, config: Config) -> bool:
 
 def train(config: Config, problem: Problem | None = None,
           on_probe: Callable[[dict, np.ndarray], None] | None = None,
-          progress: bool = False) -> Result:
+          progress: bool = False,
+          initial_probe: tuple[dict, np.ndarray] | None = None) -> Result:
     """Train W from problem.W0 (drawn from `config` when `problem` is None); see the module docstring.
 
     `on_probe(record, W)` is called after every probe with the new history record and a read-only view
-    of W. `progress` shows a tqdm bar over the steps.
+    of W. `progress` shows a tqdm bar over the steps. `initial_probe`, when given, is the step-0
+    `(record, ESD)` of problem.W0 already computed by `probe` under this config's readout settings
+    (activation, reg_lambda, eval_scaling); it is used instead of probing step 0 again, so runs that
+    share a problem (a sweep's repeat) share that work.
     """
     start = time.perf_counter()
     problem = make_problem(config) if problem is None else problem
@@ -111,16 +115,21 @@ def train(config: Config, problem: Problem | None = None,
     optimizer = Optimizer(config, W.shape, W.dtype)
     result = Result(config=config)
 
-    def record_probe(step: int, network_loss: float | None = None) -> None:
-        record, evals = probe(W, problem, config, work, step, network_loss)
+    def publish(record: dict, evals: np.ndarray) -> None:
         result.history.append(record)
-        result.spectra[step] = evals
+        result.spectra[record["step"]] = evals
         if on_probe is not None:
             view = W.view()
             view.flags.writeable = False
             on_probe(record, view)
 
+    def record_probe(step: int, network_loss: float | None = None) -> None:
+        publish(*probe(W, problem, config, work, step, network_loss))
+
     pending = 0  # the step whose probe is due, taken during the next step (module docstring)
+    if initial_probe is not None:
+        publish(dict(initial_probe[0]), initial_probe[1])
+        pending = None
     for t in tqdm(range(1, config.steps + 1), desc="steps", disable=not progress, leave=False):
         np.copyto(W_last_finite, W)
         if config.weight_normalization:
