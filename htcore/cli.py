@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from htcore import plots, store
+from htcore import plots, results, store, sweep
 from htcore.config import Config, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
 
@@ -41,7 +41,6 @@ def load_config(path: str | None, assignments: Sequence[str]) -> Config:
 
 def write_run(out: Path, result: Result, with_plots: bool) -> list[Path]:
     """Write a run's files into `out`, each atomically; returns the paths written."""
-    steps = sorted(result.spectra)
     summary = {
         "key": result.config.key(),
         "status": result.status,
@@ -53,8 +52,7 @@ def write_run(out: Path, result: Result, with_plots: bool) -> list[Path]:
     written = [
         store.write_text(out / "config.toml", result.config.to_toml()),
         store.write_json(out / "history.json", result.history),
-        store.write_npz(out / "spectra.npz", {"steps": steps,
-                                              "esd": [result.spectra[s] for s in steps]}),
+        store.write_spectra(out / "spectra.npz", result.spectra),
         store.write_npz(out / "weights.npz", {"W": result.W}),
         store.write_json(out / "summary.json", summary),
     ]
@@ -100,6 +98,83 @@ def cmd_spectrum(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    overrides = dict(parse_assignment(text) for text in args.set)
+    spec = sweep.load_spec(args.spec, quick=args.quick, overrides=overrides)
+    out = Path(args.out) if args.out else Path("runs") / "sweeps" / spec.name
+    kwargs = dict(workers=args.workers, retry_failed=args.retry_failed, progress=not args.quiet)
+    if args.scheduler or args.dask_local:
+        with sweep.dask_client(args.scheduler, args.dask_local) as client:
+            report = sweep.run_sweep(spec, out, client=client, **kwargs)
+    else:
+        report = sweep.run_sweep(spec, out, **kwargs)
+    counts = ", ".join(f"{status} {n}" for status, n in report.counts.items())
+    print(f"{spec.name}: ran {report.executed} runs; all runs: {counts}; results in {out} "
+          f"(htcore results {out})")
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    data = results.load_sweep(args.dir)
+    rows = results.summarize(data)
+    print(results.format_summary(data, rows))
+    if args.csv:
+        print(f"csv: {results.write_csv(args.csv, rows)}")
+    return 0
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from htcore.reproduce import FAMILIES, reproduce
+
+    families = args.only or FAMILIES
+    for path in reproduce(args.out, quick=args.quick, workers=args.workers, families=families,
+                          progress=not args.quiet):
+        print(f"figure: {path}")
+    for family in families:
+        print(f"\n[{family}]")
+        data = results.load_sweep(Path(args.out) / family)
+        print(results.format_summary(data, results.summarize(data)))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"got {value}; expected an integer ≥ 1")
+    return value
+
+
+def _add_sweep_parsers(commands) -> None:
+    sweep_cmd = commands.add_parser("sweep", help="run a sweep (grid × repeats) into a results directory")
+    sweep_cmd.add_argument("spec", help="sweep TOML: [base], [grid], repeats, seed (see README)")
+    sweep_cmd.add_argument("--out", help="sweep directory (default runs/sweeps/<name>)")
+    sweep_cmd.add_argument("--workers", type=_positive_int,
+                           help="worker processes, one core each (default: number of CPUs)")
+    where = sweep_cmd.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler")
+    where.add_argument("--dask-local", type=_positive_int, metavar="N",
+                       help="run on a new Dask LocalCluster of N single-threaded worker processes")
+    sweep_cmd.add_argument("--retry-failed", action="store_true", help="also re-run failed runs")
+    sweep_cmd.add_argument("--quick", action="store_true", help="apply the spec's [quick] table")
+    sweep_cmd.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                           help="fix a config field for every run (replaces a grid axis)")
+    sweep_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep_cmd.set_defaults(func=cmd_sweep)
+    res = commands.add_parser("results", help="summary table of a sweep directory")
+    res.add_argument("dir", help="sweep directory")
+    res.add_argument("--csv", metavar="PATH", help="also write the table as CSV")
+    res.set_defaults(func=cmd_results)
+    rep = commands.add_parser("reproduce", help="run configs/paper/*.toml and draw every figure")
+    rep.add_argument("--quick", action="store_true", help="reduced sizes and repeats (< 10 min)")
+    rep.add_argument("--out", default="runs/reproduce", help="output directory (default runs/reproduce)")
+    rep.add_argument("--workers", type=_positive_int, help="worker processes (default: CPUs)")
+    rep.add_argument("--only", action="append", metavar="FAMILY",
+                     help="run only this family (repeatable): single_run, lr_sweep, vary_n, "
+                          "vary_noise, vary_lambda, vary_decay, weight_norm")
+    rep.add_argument("--quiet", action="store_true", help="no progress bars")
+    rep.set_defaults(func=cmd_reproduce)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="htcore", description=__doc__.splitlines()[0])
     parser.add_argument("--traceback", action="store_true", help="show tracebacks of input errors")
@@ -120,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     spectrum.add_argument("--seed", type=int, default=0, help="seed of bootstrap and baselines")
     spectrum.add_argument("--quiet", action="store_true", help="no progress bar")
     spectrum.set_defaults(func=cmd_spectrum)
+    _add_sweep_parsers(commands)
     for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
         try:
             register = entry.load()

@@ -96,3 +96,106 @@ def esd_powerlaw(evals: np.ndarray, shape: tuple[int, int], fit, mp, bins: int =
     ax.set_ylabel("density")
     ax.legend(fontsize="small")
     return fig
+
+
+_LR_PANELS = (("losses", ("train_loss", "test_loss"), "final ridge loss (MSE)"),
+              ("kta", ("kta",), "final KTA"), ("sim", ("sim",), "final sim(W, β)"),
+              ("alpha_hill", ("alpha_hill",), "final α Hill"), ("alpha_ks", ("alpha_ks",), "final α KS"))
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def lr_sweep_panels(rows: list[dict], series: list[str], test_floor: float | None = None) -> Figure:
+    """Five panels against log10 η: final ridge train (circles) and test (squares) loss, KTA, sim,
+    α_Hill and α_KS, mean ± sd over repeats (`htcore.results.summarize` rows with an `lr` axis).
+
+    One line per value of the `series` axes (e.g. optimizer, eval_scaling): colour from the first
+    axis, line style from the second. The test-loss floor of an odd student is drawn when given.
+    """
+    fig = Figure(figsize=(20, 4))
+    axes = fig.subplots(1, len(_LR_PANELS))
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[s] for s in series), []).append(row)
+    colours = {v: f"C{i}" for i, v in enumerate(dict.fromkeys(k[0] for k in groups))}
+    styles = {v: _LINESTYLES[i % 4] for i, v in enumerate(dict.fromkeys(k[-1] for k in groups))}
+    for values, group in groups.items():
+        group = sorted(group, key=lambda r: r["lr"])
+        x = np.log10([r["lr"] for r in group])
+        label = ", ".join(f"{s}={v}" for s, v in zip(series, values))
+        for ax, (_, metrics, _) in zip(axes, _LR_PANELS):
+            for metric, marker in zip(metrics, "os"):
+                ax.errorbar(x, [r[f"{metric}_mean"] for r in group],
+                            yerr=[r[f"{metric}_sd"] for r in group], color=colours[values[0]],
+                            linestyle=styles[values[-1]], marker=marker, capsize=2, markersize=4,
+                            label=f"{label} ({metric.split('_')[0]})" if len(metrics) > 1 else label)
+    if test_floor is not None:
+        axes[0].axhline(test_floor, color="grey", linestyle="--", label="odd-student test floor")
+    for ax, (_, _, title) in zip(axes, _LR_PANELS):
+        ax.set_xlabel("log10 η")
+        ax.set_title(title)
+    axes[0].set_yscale("log")
+    axes[0].legend(fontsize="x-small")
+    axes[1].legend(fontsize="x-small")
+    return fig
+
+
+_STEP_PANELS = (("train_loss", "ridge train loss (MSE)"), ("test_loss", "ridge test loss (MSE)"),
+                ("network_loss", "network train MSE (frozen a)"), ("alpha_hill", "α Hill"),
+                ("sim", "sim(W, β)"))
+
+
+def curves_by_value(curves: dict[str, dict], label: str, test_floor: float | None = None) -> Figure:
+    """Per-step curves, one line per value of a varied parameter, mean ± sd band over repeats.
+
+    `curves[metric][value] = (steps, mean, sd)` for the metrics train_loss, test_loss, network_loss,
+    alpha_hill and sim (`htcore.results.step_curves`); `label` names the parameter in the legend.
+    """
+    fig = Figure(figsize=(20, 4))
+    axes = fig.subplots(1, len(_STEP_PANELS))
+    for ax, (metric, title) in zip(axes, _STEP_PANELS):
+        for i, (value, (steps, mean, sd)) in enumerate(sorted(curves[metric].items())):
+            ax.plot(steps, mean, marker="o", markersize=3, color=f"C{i}", label=f"{label} = {value:g}")
+            ax.fill_between(steps, mean - np.nan_to_num(sd), mean + np.nan_to_num(sd), color=f"C{i}",
+                            alpha=0.2)
+        ax.set_xlabel("step")
+        ax.set_title(title)
+    if test_floor is not None:
+        axes[1].axhline(test_floor, color="grey", linestyle="--", label="odd-student test floor")
+    for ax in axes[:3]:
+        ax.set_yscale("log")
+    axes[1].legend(fontsize="small")
+    return fig
+
+
+def esd_with_mp(spectra: dict[int, np.ndarray], h: int, d: int, bins: int = 80) -> Figure:
+    """Density of log10 eigenvalues of WᵀW at the first and last probe, with the Marchenko–Pastur
+    density of an h×d N(0, 1) matrix (`theory.rmt.mp_density`, mapped to log10 λ) and σ1² marked."""
+    from theory.rmt import mp_density
+
+    fig = esd_before_after(spectra, bins)
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    log_lam = np.linspace(lo, hi, 600)
+    lam = 10.0**log_lam
+    ax.plot(log_lam, mp_density(lam, h, d, 1.0) * lam * np.log(10.0), color="black",
+            label="Marchenko–Pastur (variance 1)")
+    ax.axvline(np.log10(spectra[max(spectra)][-1]), color="tab:red", linestyle=":",
+               label="largest eigenvalue (final)")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def overlap_maps(maps: list[tuple[str, np.ndarray]], k: int = 20, columns: int = 4) -> Figure:
+    """Heat maps of the top-k × top-k block of squared singular-vector overlap matrices
+    (`htcore.spectral.overlaps`), one panel per (title, matrix), `columns` per row; rows of a map:
+    W's singular vectors, columns: the update M's, both by descending singular value."""
+    rows, cols = -(-len(maps) // columns), min(columns, len(maps))
+    fig = Figure(figsize=(4 * cols, 3.6 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax, (title, matrix) in zip(axes, maps):
+        image = ax.imshow(matrix[:k, :k], vmin=0.0, vmax=1.0, cmap="viridis")
+        ax.set_title(title, fontsize="small")
+        ax.set_xlabel("singular vector of the update M (by σ)")
+        ax.set_ylabel("singular vector of W (by σ)")
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label="squared overlap")
+    return fig
