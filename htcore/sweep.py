@@ -18,9 +18,11 @@ Within one repeat every run has the same seed, hence the same β, W0, a and data
 depends only on `PROBLEM_FIELDS`); the runs of a repeat that share a problem are grouped into tasks
 that draw it, and probe step 0, once per task. Every expanded Config is validated before anything runs.
 
-Determinism: a run's numbers depend only on its Config. OpenBLAS's LAPACK (`eigvalsh`) is not
-bit-reproducible across thread counts (GEMM and the Numba kernels are), so every run executes with one
-BLAS thread and one Numba thread, whatever the number of workers: worker processes are spawned with
+Determinism: a run's numbers depend only on its Config. OpenBLAS is not bit-reproducible across
+thread counts (on the development machine GEMMs of some shapes — e.g. the gradient product at the
+default size, 517×233 by 233×389 — and `eigvalsh` gave different last bits with 1 and 2 threads; the
+Numba kernels do not depend on the thread count), so every run executes with one BLAS thread and one
+Numba thread, whatever the number of workers: worker processes are spawned with
 OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=NUMBA_NUM_THREADS=1 (Dask's nanny does the same by
 default), and a task refuses to run when OPENBLAS_NUM_THREADS is not 1. So `workers` processes use
 `workers` cores and never oversubscribe them.
@@ -278,12 +280,12 @@ def initial_probe(config: Config, problem: Problem) -> tuple[dict, np.ndarray]:
 def execute_task(task: Task, train_fn: TrainFn = train_shared) -> list[RunOutcome]:
     """Run a task's configs (in a worker): draw the problem once, probe step 0 once per readout
     setting, then train each; an exception becomes a "failed" outcome with its reason."""
-    _check_single_thread()
     problem = None
     probes: dict[tuple, tuple[dict, np.ndarray]] = {}
     outcomes = []
     for config in task.configs:
         try:
+            _pin_single_thread()
             problem = make_problem(config) if problem is None else problem
             probe_key = tuple(getattr(config, f) for f in PROBE0_FIELDS)
             if probe_key not in probes:
@@ -302,7 +304,7 @@ def _outcome(result: Result) -> RunOutcome:
                       result.wall_time, result.history, result.spectra)
 
 
-def _check_single_thread() -> None:
+def _pin_single_thread() -> None:
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
         raise RuntimeError(
             "worker has OPENBLAS_NUM_THREADS="
