@@ -68,8 +68,7 @@ def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace, step
     readout = evaluate_readout(W, problem.X_probe, problem.y_probe, problem.X_test, problem.y_test,
                                activation=config.activation, reg_lambda=config.reg_lambda,
                                eval_scaling=config.eval_scaling)
-    evals = spectral.esd(W)
-    _, _, v1 = spectral.top_singular(W, k=1)
+    evals, _, _, v1 = spectral.esd_and_top(W, k=1)
     frob = frobenius_norm(W)
     sigma1 = math.sqrt(evals[-1])
     if network_loss is None:

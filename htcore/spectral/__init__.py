@@ -9,7 +9,7 @@ from .bootstrap import BootstrapResult, bootstrap_pvalue
 from .classify import Classification, classify
 from .compare import LikelihoodRatio, compare_distributions
 from .fit import MIN_TAIL, PowerLawFit, hill_alpha, ks_alpha, powerlaw_fit
-from .linalg import esd, overlaps, stable_rank, top_singular
+from .linalg import esd, esd_and_top, overlaps, stable_rank, top_singular
 from .mp import MPFit, RandomBaselines, mp_fit, random_baselines
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "ks_alpha",
     "powerlaw_fit",
     "esd",
+    "esd_and_top",
     "overlaps",
     "stable_rank",
     "top_singular",

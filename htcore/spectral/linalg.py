@@ -31,8 +31,13 @@ def esd(W: Any) -> np.ndarray:
     resolve them. Raises `SpectralInputError` for non-2-D, empty or non-finite input.
     """
     A = as_matrix(W)
-    evals = scipy.linalg.eigh(_small_gram(A), eigvals_only=True, driver="evr",
-                              overwrite_a=True, check_finite=False)
+    return _gram_eigenvalues(A, _small_gram(A))
+
+
+def _gram_eigenvalues(A: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """`esd` from the smaller Gram G of A; G is overwritten."""
+    evals = scipy.linalg.eigh(G, eigvals_only=True, driver="evr", overwrite_a=True,
+                              check_finite=False)
     tol = roundoff_tolerance(max(A.shape), float(max(evals[-1], 0.0)))
     evals[evals <= tol] = 0.0
     return evals
@@ -45,9 +50,9 @@ def _orient(U: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return U * signs, V * signs
 
 
-def _partial_triplets(A: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Top-k triplets from Lanczos (ARPACK) on the smaller Gram with a fixed start vector."""
-    G = _small_gram(A)
+def _partial_triplets(A: np.ndarray, k: int,
+                      G: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top-k triplets from Lanczos (ARPACK) on the smaller Gram G with a fixed start vector."""
     v0 = np.random.default_rng(_START_SEED).standard_normal(G.shape[0])
     lam, vecs = eigsh(G, k=k, which="LA", v0=v0)
     order = np.argsort(lam)[::-1]
@@ -68,11 +73,33 @@ def top_singular(W: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray
     reduced SVD. Deterministic: identical input gives bit-identical output.
     """
     A = as_matrix(W)
+    return _top_triplets(A, k, None)
+
+
+def esd_and_top(W: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(esd(W), *top_singular(W, k))`` from a single Gram matrix (what a training probe needs).
+
+    Same values, conventions and errors as `esd` and `top_singular`; the smaller Gram is formed once
+    and serves both the Lanczos iteration and the eigenvalue solver.
+    """
+    A = as_matrix(W)
+    G = _small_gram(A)
+    s, U, V = _top_triplets(A, k, G)
+    return _gram_eigenvalues(A, G), s, U, V
+
+
+def _uses_partial_method(p: int, k: int) -> bool:
+    return p > _PARTIAL_MIN_DIM and k * _PARTIAL_RATIO <= p
+
+
+def _top_triplets(A: np.ndarray, k: int,
+                  G: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`top_singular` of a validated matrix; G, the smaller Gram, is used (not modified) if given."""
     p = min(A.shape)
     if not (isinstance(k, (int, np.integer)) and 1 <= k <= p):
         raise SpectralInputError(f"k must be an integer in [1, {p}] for a {A.shape} matrix, got {k!r}")
-    if p > _PARTIAL_MIN_DIM and k * _PARTIAL_RATIO <= p:
-        s, U, V = _partial_triplets(A, int(k))
+    if _uses_partial_method(p, int(k)):
+        s, U, V = _partial_triplets(A, int(k), _small_gram(A) if G is None else G)
     else:
         U_full, s_full, Vt = np.linalg.svd(A, full_matrices=False)
         s, U, V = s_full[:k], U_full[:, :k], Vt[:k].T

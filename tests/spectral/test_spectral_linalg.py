@@ -102,3 +102,14 @@ def test_bad_matrices_raise(bad: np.ndarray, message: str) -> None:
 def test_top_singular_bad_k() -> None:
     with pytest.raises(SpectralInputError, match="k must be"):
         top_singular(np.ones((4, 3)), k=4)
+
+
+def test_esd_and_top_equal_separate_calls():
+    from htcore.spectral import esd, esd_and_top, top_singular
+
+    for shape in [(300, 200), (200, 300), (40, 30)]:  # Lanczos (either Gram) and full-SVD paths
+        W = np.random.default_rng(5).standard_normal(shape)
+        evals, s, U, V = esd_and_top(W, k=2)
+        np.testing.assert_array_equal(evals, esd(W))
+        for got, expected in zip((s, U, V), top_singular(W, k=2)):
+            np.testing.assert_array_equal(got, expected)
