@@ -1,0 +1,11 @@
+"""validation — closed-form theory (``theory``) against simulations with the engine (``htcore``).
+
+``htcore validate`` (``validation.cli``) runs the suites below, each a module of this package and also
+runnable alone as ``python -m validation.<suite>``, and writes report.md, results.json and PNG figures.
+Suites: spiked (BGN spiked matrices), gd_one_step and adam_one_step (one large step, plug-in and
+asymptotic forms), bbp (where the outlier appears), finite_size (error of the asymptotic forms vs d),
+scales (update size vs W0), multi_step (spike then heavy tail over ten steps).
+"""
+
+#: Suite names, in report order (kept here, free of imports, so the CLI can list them cheaply).
+SUITES: tuple[str, ...] = ("spiked", "gd_one_step", "adam_one_step", "bbp", "finite_size", "scales", "multi_step")

@@ -1,0 +1,25 @@
+"""One Adam step of the reference model against theory-notes §4 (suite `adam_one_step`).
+
+Over η = m·η_c for m in `validation.onestep.MULTIPLES` (0.5 … 30 times the asymptotic BBP rate η_c) and
+several seeds, the engine's first Adam update W1 = W0 − ηG/(|G| + ε) ≈ W0 − η·sign(G) is simulated with the
+engine and its σ1, σ2, ⟨v1,β⟩², ⟨u1,a/‖a‖⟩² and the signal fraction q (once: it does not depend on η)
+compared with `theory.plugin_one_step` (per seed, worst seed must pass) and `theory.predict_one_step` with
+the seed's realised A and ā (mean error over seeds). Loss: MSE without ½ (c_L = 2). Tolerances and their
+reasons: `validation.onestep` (constants and check reasons). Run alone: `python -m validation.adam_one_step
+[--quick | --full] [--out DIR] [--workers N]`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from validation.onestep import grid_suite
+
+NAME = "adam_one_step"
+#: One task per seed at the profile's size d (h = 3d/2, n = 2d); checks from the outputs in plan order.
+plan, evaluate = grid_suite(NAME, "adam")
+
+if __name__ == "__main__":
+    from validation.cli import suite_main
+
+    sys.exit(suite_main(NAME))

@@ -1,0 +1,87 @@
+"""``htcore validate`` (plugin of the ``htcore.commands`` entry-point group) and ``python -m validation.<suite>``.
+
+    htcore validate [--quick | --full] [--out DIR] [--workers N] [--only NAME ...] [--quiet]
+
+Runs the suites (all, or those named by ``--only``), writes report.md, results.json and figures into DIR
+(default ``validation-report``), prints the summary table and exits 0 iff every check passed (1 if any
+failed, 2 on bad arguments). Imports here are light; the suites load inside the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from validation import SUITES
+
+DEFAULT_OUT = "validation-report"
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser, with_only: bool) -> None:
+    """The options shared by ``htcore validate`` and ``python -m validation.<suite>``."""
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", dest="profile", action="store_const", const="quick",
+                      help="reduced sizes, under 5 minutes on 2 cores (default)")
+    size.add_argument("--full", dest="profile", action="store_const", const="full",
+                      help="default sizes (h=1500, d=1000, n=2000) and more seeds, under 45 minutes")
+    parser.set_defaults(profile="quick")
+    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
+                        help="worker processes (default: the number of CPUs); 1 runs in-process")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    if with_only:
+        parser.add_argument("--only", nargs="+", choices=SUITES, metavar="NAME",
+                            help=f"run only these suites: {', '.join(SUITES)}")
+
+
+def run(args: argparse.Namespace, only: Sequence[str] | None) -> int:
+    """Run, write the report, print the summary; returns the exit code (0 iff all checks pass)."""
+    from validation.core import PROFILES
+    from validation.report import SUMMARY_HEADER, markdown_table, summary_rows, write_report
+    from validation.runner import run_validation
+
+    result = run_validation(PROFILES[args.profile], only=tuple(only) if only else None, workers=args.workers,
+                            progress=not args.quiet)
+    written = write_report(result, args.out)
+    print(markdown_table(SUMMARY_HEADER, summary_rows(result)))
+    verdict = "PASS" if result.passed else "FAIL"
+    print(f"{verdict}: {args.profile} profile, {result.wall_time:.0f} s, {len(written)} files in {args.out}")
+    return result.exit_code
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    return run(args, args.only)
+
+
+def register(commands) -> None:
+    """Add the ``validate`` subcommand to htcore's argparse sub-parsers (entry point ``htcore.commands``)."""
+    parser = commands.add_parser("validate", help="theory vs simulation: run the validation suites, write a report")
+    add_arguments(parser, with_only=True)
+    parser.set_defaults(func=cmd_validate)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line on stderr with exit code 2 (as htcore's own parser)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def suite_main(name: str, argv: Sequence[str] | None = None) -> int:
+    """``python -m validation.<name>``: the same options as ``htcore validate`` for one suite."""
+    parser = _Parser(prog=f"python -m validation.{name}", description=f"validation suite {name}")
+    add_arguments(parser, with_only=False)
+    return run(parser.parse_args(argv), (name,))

@@ -1,0 +1,242 @@
+"""The validation report: report.md (summary + a table per suite), results.json and PNG figures.
+
+Every file is written atomically through ``htcore.store``. Figures use the matplotlib object API
+(``matplotlib.figure.Figure``, no pyplot state), one function per figure, each drawing from the
+``data`` of one or two suites.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+import theory
+from htcore import store
+from validation.core import Check, SuiteResult
+from validation.runner import Validation
+
+
+def _num(x: float) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{x:.4g}"
+
+
+def _status(passed: bool) -> str:
+    return "PASS" if passed else "**FAIL**"
+
+
+def summary_rows(v: Validation) -> list[list[str]]:
+    """One row per suite: checks passed/total, worst check (first failure or largest error/tolerance)."""
+    rows = []
+    for s in v.suites:
+        w = s.worst()
+        passed = sum(c.passed for c in s.checks)
+        rows.append([s.name, f"{passed}/{len(s.checks)}", w.name if w else "–", _num(w.error) if w else "–",
+                     _num(w.tolerance) if w else "–", _status(s.passed)])
+    return rows
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured markdown table."""
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    return "\n".join([line(header), "|" + "---|" * len(header)] + [line(r) for r in rows])
+
+
+SUMMARY_HEADER = ["suite", "passed", "worst check", "error", "tolerance", "status"]
+CHECK_HEADER = ["check", "prediction", "simulation mean ± sd", "error", "error kind", "tolerance", "status", "reason"]
+
+
+def _check_row(c: Check) -> list[str]:
+    return [c.name, _num(c.prediction), f"{_num(c.sim_mean)} ± {_num(c.sim_sd)}", _num(c.error), c.error_kind,
+            _num(c.tolerance), _status(c.passed), c.reason]
+
+
+def markdown(v: Validation) -> str:
+    """report.md: header, summary table, then one table per suite."""
+    p = v.profile
+    total = sum(len(s.checks) for s in v.suites)
+    passed = sum(c.passed for s in v.suites for c in s.checks)
+    head = [f"# htcore validate — {p.name} profile: {_status(v.passed)} ({passed}/{total} checks)", "",
+            f"One-step size d = {p.d} (h = {3 * p.d // 2}, n = {2 * p.d}), {p.seeds} seeds per point; "
+            f"finite-size ladder d = {list(p.finite_size_ds)}; multi-step at d = {p.multi_step_d}. "
+            f"{v.workers} worker(s), wall time {v.wall_time:.0f} s. Losses are MSE without ½ (c_L = 2).", "",
+            "Error kinds: `|mean rel|`/`|mean abs|` = |mean over seeds of (prediction − simulation)| (relative to "
+            "the simulation or absolute); `max |rel|`/`max |abs|` = worst seed; bounds compare a statistic with a "
+            "limit (the prediction column); signs of bounds are folded into error and tolerance.", "",
+            "## Summary", "", markdown_table(SUMMARY_HEADER, summary_rows(v)), ""]
+    body = []
+    for s in v.suites:
+        body += [f"## {s.name}", "", markdown_table(CHECK_HEADER, [_check_row(c) for c in s.checks]), ""]
+    return "\n".join(head + body)
+
+
+def results_json(v: Validation) -> dict:
+    """Every number: profile, checks and each suite's data (per-seed values included)."""
+    return {"profile": asdict(v.profile), "passed": v.passed, "workers": v.workers, "wall_time_s": v.wall_time,
+            "suites": {s.name: {"passed": s.passed, "checks": [c.to_dict() for c in s.checks], "data": s.data}
+                       for s in v.suites}}
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _one_step_panels(v: Validation, draw: Callable) -> Figure | None:
+    suites = [s for s in v.suites if s.name in ("gd_one_step", "adam_one_step")]
+    if not suites:
+        return None
+    fig = Figure(figsize=(6 * len(suites), 4.5))
+    for ax, s in zip(fig.subplots(1, len(suites), squeeze=False)[0], suites):
+        draw(ax, s.data)
+        ax.set_xscale("log")
+        ax.set_xlabel("η / η_c")
+        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def _sigma1_panel(ax, data: dict) -> None:
+    m, c = np.array(data["multiples"]), data["curve"]
+    ax.plot(c["multiple"], c["sigma1"], color="C0", label="σ1 asymptotic (A = 1)")
+    ax.plot(c["multiple"], c["bulk_edge"], color="C2", ls="--", label="bulk edge (theory)")
+    ax.errorbar(m, data["sim"]["sigma1"], yerr=data["sim_sd"]["sigma1"], fmt="o", color="k", ms=4,
+                label="σ1 simulated")
+    ax.plot(m, data["plugin"]["sigma1"], "x", color="C1", label="σ1 plug-in")
+    ax.errorbar(m, data["sim"]["sigma2"], yerr=data["sim_sd"]["sigma2"], fmt="s", color="C2", ms=3,
+                label="σ2 simulated")
+    ax.set_yscale("log")
+    ax.set_ylabel("singular value")
+    ax.set_title(f"{data['optimizer'].upper()}: one step, d = {data['d']}, η_c = {data['eta_c']:.4g}")
+
+
+def _overlap_panel(ax, data: dict) -> None:
+    m, c = np.array(data["multiples"]), data["curve"]
+    for key, color, label in (("overlap_beta", "C0", "⟨v1,β⟩²"), ("overlap_a", "C3", "⟨u1,a/‖a‖⟩²")):
+        ax.plot(c["multiple"], c[key], color=color, label=f"{label} asymptotic")
+        ax.errorbar(m, data["sim"][key], yerr=data["sim_sd"][key], fmt="o", color=color, ms=4,
+                    label=f"{label} simulated")
+        ax.plot(m, data["plugin"][key], "x", color="k")
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("squared overlap (× = plug-in)")
+    ax.set_title(f"{data['optimizer'].upper()}: alignment after one step, d = {data['d']}")
+
+
+def fig_spiked(data: dict) -> Figure:
+    """σ1/edge and both overlaps vs s/s_c per shape, with the BGN curves."""
+    fig = Figure(figsize=(11, 4.5))
+    ax1, ax2 = fig.subplots(1, 2)
+    dense = np.linspace(0.3, 5.5, 200)
+    for k, shape in enumerate(data["shapes"]):
+        h, d = shape["h"], shape["d"]
+        s_c, edge = (h * d) ** 0.25, math.sqrt(h) + math.sqrt(d)
+        recs = np.array([[[r["sigma1"], r["left"], r["right"]] for r in o["records"]] for o in shape["per_seed"]])
+        mean, m = recs.mean(axis=0), np.array(data["multiples"])
+        color = f"C{k}"
+        ax1.plot(dense, theory.rmt.spiked_sigma1(dense * s_c, h, d) / edge, color=color, label=f"{h}×{d} BGN")
+        ax1.plot(m, mean[:, 0] / edge, "o", color=color, ms=4)
+        left, right = theory.rmt.spiked_overlaps(dense * s_c, h, d)
+        ax2.plot(dense, left, color=color, label=f"{h}×{d} ⟨u1,u⟩²")
+        ax2.plot(dense, right, color=color, ls="--", label=f"{h}×{d} ⟨v1,v⟩²")
+        ax2.plot(m, mean[:, 1], "o", color=color, ms=4)
+        ax2.plot(m, mean[:, 2], "s", color=color, ms=4, mfc="none")
+    ax1.set(xlabel="s / s_c", ylabel="σ1 / (√h + √d)", title="spiked matrices: top singular value")
+    ax2.set(xlabel="s / s_c", ylabel="squared overlap", title="spiked matrices: overlaps (markers: simulated)")
+    for ax in (ax1, ax2):
+        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def fig_bbp(data: dict) -> Figure:
+    """Fraction of seeds with an outlier vs η/η_c for GD and Adam."""
+    fig = Figure(figsize=(6, 4.5))
+    ax = fig.subplots()
+    for k, opt in enumerate(("gd", "adam")):
+        ax.plot(data["grid"], data[opt]["fraction"], "o-", color=f"C{k}", label=f"{opt.upper()} simulated")
+        ax.axvline(data[opt]["predicted_crossing"], color=f"C{k}", ls="--", lw=0.8,
+                   label=f"{opt.upper()} predicted crossing")
+    ax.axvline(1.0, color="k", lw=0.8, ls=":", label="η_c (asymptotic BBP)")
+    ax.set(xlabel="η / η_c", ylabel="fraction of seeds with an outlier",
+           title=f"BBP transition after one step, d = {data['d']}")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def fig_finite_size(data: dict) -> Figure:
+    """RMS error of each asymptotic quantity vs d (log–log) with its least-squares line."""
+    fig = Figure(figsize=(6.5, 4.8))
+    ax = fig.subplots()
+    d = np.array(data["d"])
+    for k, (label, q) in enumerate(data["quantities"].items()):
+        color = f"C{k}"
+        ax.loglog(d, q["errors"], "o", color=color)
+        ax.loglog(d, np.exp(q["intercept"]) * d ** q["slope"], color=color,
+                  label=f"{label} ({'rel' if q['relative'] else 'abs'}): slope {q['slope']:.2f}")
+    ax.set(xlabel="d (h = 3d/2, n = 2d)", ylabel="RMS error over seeds",
+           title=f"finite-size error of the asymptotic forms, η = {data['multiple']:g}·η_c")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def fig_norm_ratios(data: dict) -> Figure:
+    """‖ΔW‖/‖W0‖ (operator and Frobenius) vs η for GD and Adam, measured and predicted."""
+    fig = Figure(figsize=(11, 4.5))
+    for ax, opt in zip(fig.subplots(1, 2), ("gd", "adam")):
+        scales = [data[opt][norm] for norm in ("operator", "frobenius")]
+        lo = min(min(s["measured"]) for s in scales) / 30
+        eta = np.geomspace(lo, 30 * max(max(s["measured"]) for s in scales), 100)
+        for k, (norm, s) in enumerate(zip(("operator", "frobenius"), scales)):
+            measured, predicted = np.mean(s["measured"]), np.mean(s["predicted"])
+            ax.loglog(eta, eta / measured, color=f"C{k}", label=f"‖ΔW‖/‖W0‖ {norm} (simulated)")
+            ax.loglog(eta, eta / predicted, color=f"C{k}", ls="--", label=f"{norm} theory")
+            ax.axvline(predicted, color=f"C{k}", lw=0.8, ls=":")
+        ax.axhline(1.0, color="grey", lw=0.8)
+        ax.set(xlabel="η", ylabel="‖ΔW‖ / ‖W0‖", title=f"{opt.upper()}: update size vs W0, d = {data['d']}")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def fig_multi_step(data: dict) -> Figure:
+    """α_Hill, σ1 and sim per step for every run (mean over seeds)."""
+    fig = Figure(figsize=(15, 4.5))
+    axes = fig.subplots(1, 3)
+    runs: dict[tuple, list[dict]] = {}
+    for r in data["runs"]:
+        runs.setdefault((r["optimizer"], r["lr"], r["n"]), []).append(r)
+    steps = np.arange(data["steps"] + 1)
+    for k, ((opt, lr, n), group) in enumerate(runs.items()):
+        for ax, key in zip(axes, ("alpha_hill", "sigma1", "sim")):
+            ax.plot(steps, np.mean([g[key] for g in group], axis=0), "o-", ms=3, color=f"C{k}",
+                    label=f"{opt} η = {lr:.4g}, n = {n}")
+    for ax, label in zip(axes, ("α_Hill (xmin at median)", "σ1", "sim = |⟨v1,β⟩|")):
+        ax.set(xlabel="step", ylabel=label)
+    axes[1].set_yscale("log")
+    axes[0].legend(fontsize=7)
+    axes[0].set_title(f"{data['steps']} steps, d = {data['d']}")
+    return fig
+
+
+def figures(v: Validation) -> dict[str, Figure]:
+    """Every figure whose suites ran, by file name."""
+    by_name = {s.name: s.data for s in v.suites}
+    out = {"sigma1_vs_lr.png": _one_step_panels(v, _sigma1_panel),
+           "overlaps_vs_lr.png": _one_step_panels(v, _overlap_panel)}
+    single = {"spiked": ("spiked.png", fig_spiked), "bbp": ("bbp_transition.png", fig_bbp),
+              "finite_size": ("finite_size_error.png", fig_finite_size), "scales": ("norm_ratios.png", fig_norm_ratios),
+              "multi_step": ("alpha_per_step.png", fig_multi_step)}
+    for suite, (file, make) in single.items():
+        if suite in by_name:
+            out[file] = make(by_name[suite])
+    return {k: f for k, f in out.items() if f is not None}
+
+
+def write_report(v: Validation, out: str | Path) -> list[Path]:
+    """Write report.md, results.json and the figures into `out` (atomically); returns the paths."""
+    out = Path(out)
+    written = [store.write_text(out / "report.md", markdown(v)), store.write_json(out / "results.json", results_json(v))]
+    return written + [store.write_figure(out / name, fig) for name, fig in figures(v).items()]
