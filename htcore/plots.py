@@ -192,10 +192,12 @@ def overlap_maps(maps: list[tuple[str, np.ndarray]], k: int = 20, columns: int =
     rows, cols = -(-len(maps) // columns), min(columns, len(maps))
     fig = Figure(figsize=(4 * cols, 3.6 * rows))
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for ax, (title, matrix) in zip(axes, maps):
+    for i, (ax, (title, matrix)) in enumerate(zip(axes, maps)):
         image = ax.imshow(matrix[:k, :k], vmin=0.0, vmax=1.0, cmap="viridis")
         ax.set_title(title, fontsize="small")
-        ax.set_xlabel("singular vector of the update M (by σ)")
-        ax.set_ylabel("singular vector of W (by σ)")
+        if i >= len(maps) - cols:
+            ax.set_xlabel("update's vector j (by σ)")
+        if i % cols == 0:
+            ax.set_ylabel("W's vector i (by σ)")
     fig.colorbar(image, ax=list(axes), shrink=0.8, label="squared overlap")
     return fig

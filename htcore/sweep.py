@@ -314,8 +314,9 @@ def _pin_single_thread() -> None:
 
 
 @contextlib.contextmanager
-def _worker_environment() -> Iterator[None]:
-    """Set `WORKER_ENV` in os.environ while worker processes are spawned, then restore it."""
+def single_threaded_environment() -> Iterator[None]:
+    """Set `WORKER_ENV` (one thread for every numerical library) in os.environ while worker
+    processes are spawned — they inherit it before importing NumPy or Numba — then restore it."""
     saved = {k: os.environ.get(k) for k in WORKER_ENV}
     os.environ.update(WORKER_ENV)
     try:
@@ -330,7 +331,7 @@ def _worker_environment() -> Iterator[None]:
 
 def _pool_outcomes(tasks: list[Task], workers: int, train_fn: TrainFn) -> Iterator[list[RunOutcome]]:
     context = multiprocessing.get_context("spawn")
-    with _worker_environment(), ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with single_threaded_environment(), ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = [pool.submit(execute_task, task, train_fn) for task in tasks]
         try:
             for future in as_completed(futures):
