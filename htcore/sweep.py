@@ -39,6 +39,7 @@ import math
 import multiprocessing
 import os
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields
@@ -401,15 +402,18 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None, c
         todo = store.todo(retry_failed)
         configs = [r.config for r in runs if r.key in todo]
         slots = workers if client is None else max(1, sum(client.nthreads().values()))
+        tasks = plan_tasks(configs, slots)
         store.mark_running(todo)
-        batches = (_pool_outcomes(plan_tasks(configs, slots), workers, train_fn) if client is None
-                   else _dask_outcomes(plan_tasks(configs, slots), client, train_fn))
+        batches = (_pool_outcomes(tasks, workers, train_fn) if client is None
+                   else _dask_outcomes(tasks, client, train_fn))
+        tally: Counter[str] = Counter()
         with tqdm(total=len(configs), desc=spec.name, unit="run", disable=not progress) as bar:
-            for batch in (batches if configs else ()):
+            for batch in batches:
                 for outcome in batch:
                     store.record(outcome.key, outcome.status, outcome.reason, outcome.diverged_at,
                                  outcome.wall_time, outcome.history, outcome.spectra)
+                    tally[outcome.status] += 1
                     bar.update()
-                bar.set_postfix(store.counts())
+                bar.set_postfix(tally)
         counts = store.counts()
     return SweepReport(len(configs), counts, Path(out))
