@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser, with_only: bool) -> None:
     parser.set_defaults(profile="quick")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                        help="worker processes (default: the number of CPUs); 1 runs in-process")
+                        help="single-threaded worker processes (default: the number of CPUs); results do not depend on N")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     if with_only:
         parser.add_argument("--only", nargs="+", choices=SUITES, metavar="NAME",

@@ -87,6 +87,7 @@ class Check:
     tolerance: float
     error_kind: str
     reason: str
+    comparison: bool = True  # False for bounds and sign tests, whose error/tolerance ratio means nothing
 
     @property
     def passed(self) -> bool:
@@ -109,12 +110,14 @@ class SuiteResult:
         return all(c.passed for c in self.checks)
 
     def worst(self) -> Check | None:
-        """The first failing check, else the passing one with the largest error/tolerance (positive
-        tolerances only; bounds and sign checks have none), else None."""
+        """The first failing check, else the passing comparison with the largest error/tolerance, else
+        the first check (bounds and sign tests only), else None."""
         failing = [c for c in self.checks if not c.passed]
         if failing:
             return failing[0]
-        scored = [c for c in self.checks if c.tolerance > 0]
+        scored = [c for c in self.checks if c.comparison and c.tolerance > 0]
+        if not scored:
+            return self.checks[0] if self.checks else None
         return max(scored, key=lambda c: c.error / c.tolerance, default=None)
 
 
@@ -156,4 +159,4 @@ def bound(name: str, simulated: Any, limit: float, *, upper: bool, reason: str, 
     kind = ("max" if upper else "min") if worst else "mean"
     kind += " ≤ bound" if upper else " ≥ bound"
     return Check(name=name, prediction=float(limit), sim_mean=sim_mean, sim_sd=sim_sd, error=sign * float(statistic),
-                 tolerance=sign * float(limit), error_kind=kind, reason=reason)
+                 tolerance=sign * float(limit), error_kind=kind, reason=reason, comparison=False)

@@ -70,7 +70,8 @@ def evaluate(profile: Profile, outputs: list[dict]) -> SuiteResult:
         slope, se, intercept = loglog_slope(ds, errors)
         checks.append(Check(name=f"slope of log error vs log d: {label}", prediction=0.0, sim_mean=slope, sim_sd=se,
                             error=slope, tolerance=0.0, error_kind="slope ≤ 0",
-                            reason="asymptotic forms are exact as d → ∞ (docstring); sd = fit standard error"))
+                            reason="asymptotic forms are exact as d → ∞ (docstring); sd = fit standard error",
+                            comparison=False))
         data["quantities"][label] = {"errors": errors.tolist(), "relative": relative, "slope": slope,
                                      "slope_se": se, "intercept": intercept}
     data["per_seed"] = outputs

@@ -1,8 +1,11 @@
 """Run independent simulation tasks serially or in a pool of spawned worker processes.
 
 Results do not depend on the number of workers: every task carries its own seed (a SeedSequence child,
-:func:`validation.core.task_seed`), tasks share no state, and outputs are returned in task order.
-Each worker is single-threaded: ``NUMBA_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and
+:func:`validation.core.task_seed`), tasks share no state, outputs are returned in task order, and every
+task runs in a single-threaded worker — a serial run (``workers=1``) is a pool of one such worker, because
+multi-threaded BLAS reductions in the calling process would change the last bits. ``workers=0`` runs
+the tasks in the calling process instead (for debugging, and for tests that patch a function): same
+numbers up to round-off, not bit-identical. Each worker is single-threaded: ``NUMBA_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and
 ``MKL_NUM_THREADS`` are set to 1 in the environment the worker is spawned with, so they are in place
 before the worker imports NumPy or Numba (the parent's own environment is restored afterwards).
 A tqdm bar counts finished tasks across all suites.
@@ -47,11 +50,11 @@ def single_threaded_environment() -> Iterator[None]:
 
 
 def run_tasks(tasks: Sequence[Task], workers: int = 1, progress: bool = True) -> list[Any]:
-    """Outputs of `tasks` in order; ``workers > 1`` uses a spawn-context process pool."""
+    """Outputs of `tasks` in order: ``workers ≥ 1`` spawn-context worker processes, 0 in-process."""
     bar = tqdm(total=len(tasks), desc="validate", unit="run", disable=not progress)
     outputs: list[Any] = [None] * len(tasks)
     try:
-        if workers <= 1:
+        if workers == 0:
             for indexed in enumerate(tasks):
                 index, outputs[index] = run_task(indexed)
                 bar.update()

@@ -41,7 +41,8 @@ def _schedule(tasks: list[Task]) -> list[int]:
 
 def run_validation(profile: Profile, only: tuple[str, ...] | None = None, workers: int = 1,
                    progress: bool = True) -> Validation:
-    """Plan, simulate (``workers`` processes) and evaluate the suites named in `only` (all by default)."""
+    """Plan, simulate (``workers`` processes; 0 = in this process, see :mod:`validation.parallel`) and
+    evaluate the suites named in `only` (all by default)."""
     start = time.perf_counter()
     names = [s for s in SUITES if only is None or s in only]
     modules = {name: importlib.import_module(f"validation.{name}") for name in names}

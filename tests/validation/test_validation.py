@@ -7,6 +7,7 @@ that a deliberately wrong prediction is caught.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 
@@ -14,7 +15,7 @@ import pytest
 
 import theory
 from htcore.cli import main
-from validation import SUITES
+from validation import SUITES, cli
 from validation.core import PROFILES, Profile
 from validation.report import results_json, write_report
 from validation.runner import run_validation
@@ -29,6 +30,12 @@ FIGURES = ("spiked.png", "sigma1_vs_lr.png", "overlaps_vs_lr.png", "bbp_transiti
 @pytest.fixture(scope="module")
 def tiny_serial():
     return run_validation(TINY, workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_in_process():
+    """In the test process (workers=0), so that monkeypatched theory functions take effect."""
+    return run_validation(TINY, only=("gd_one_step",), workers=0, progress=False)
 
 
 def test_tiny_run_writes_report_json_and_figures(tiny_serial, tmp_path):
@@ -59,19 +66,20 @@ def _check(validation_run, suite: str, name: str):
     return check
 
 
-def test_dropping_the_f0_term_fails_the_asymptotic_check(tiny_serial, monkeypatch):
+def test_dropping_the_f0_term_fails_the_asymptotic_check(tiny_in_process, monkeypatch):
     """theory-notes §3: without the f0 shrinkage σ1 is badly overestimated; the check must catch it."""
     name = "σ1 asymptotic, η = 6·η_c"
-    assert _check(tiny_serial, "gd_one_step", name).passed
+    assert _check(tiny_in_process, "gd_one_step", name).passed
     original = theory.predict_one_step
     monkeypatch.setattr(theory, "predict_one_step", lambda *a, **k: original(*a, **{**k, "f0": False}))
-    broken = run_validation(TINY, only=("gd_one_step",), workers=1, progress=False)
+    broken = run_validation(TINY, only=("gd_one_step",), workers=0, progress=False)
     assert not _check(broken, "gd_one_step", name).passed
     assert broken.exit_code == 1
 
 
 def test_scaled_plugin_prediction_fails_through_the_cli(monkeypatch, tmp_path, capsys):
-    """A plug-in σ1 scaled by 1.2 fails the quick profile's check and the command exits non-zero."""
+    """A plug-in σ1 scaled by 1.2 fails the quick profile's check and the command's function returns 1
+    (called with workers=0, in this process, which the command line itself does not accept)."""
     original = theory.plugin_one_step
 
     def scaled(*args, **kwargs):
@@ -79,7 +87,8 @@ def test_scaled_plugin_prediction_fails_through_the_cli(monkeypatch, tmp_path, c
         return dataclasses.replace(p, sigma1=1.2 * p.sigma1)
 
     monkeypatch.setattr(theory, "plugin_one_step", scaled)
-    code = main(["validate", "--quick", "--only", "adam_one_step", "--workers", "1", "--quiet", "--out", str(tmp_path)])
+    args = argparse.Namespace(profile="quick", out=str(tmp_path), workers=0, quiet=True)
+    code = cli.run(args, ["adam_one_step"])
     assert code == 1
     results = json.loads((tmp_path / "results.json").read_text())
     failed = {c["name"] for c in results["suites"]["adam_one_step"]["checks"] if not c["passed"]}
