@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
+import subprocess
+import sys
 
 import pytest
 
 import theory
-from htcore.cli import main
+from htcore.cli import build_parser, main
 from validation import SUITES, cli
 from validation.core import PROFILES, Profile
 from validation.report import results_json, write_report
@@ -96,19 +99,31 @@ def test_scaled_plugin_prediction_fails_through_the_cli(monkeypatch, tmp_path, c
     assert "FAIL" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [
-    ["--workers", "0"],
-    ["--workers", "two"],
-    ["--only", "nosuch"],
-    ["--quick", "--full"],
-    ["--bogus"],
+@pytest.mark.parametrize("argv, mentions", [
+    (["--workers", "0"], "--workers"),
+    (["--workers", "two"], "--workers"),
+    (["--only", "nosuch"], "--only"),
+    (["--quick", "--full"], "--full"),
+    (["--bogus"], "--bogus"),
 ])
-def test_bad_arguments_one_stderr_line_exit_2(argv, capsys):
+def test_bad_arguments_one_stderr_line_exit_2(argv, mentions, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["validate", *argv])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "error" in err
+    assert len(err.strip().splitlines()) == 1
+    assert re.match(r"htcore( validate)?: error: ", err) and mentions in err
+
+
+def test_validate_is_registered_through_the_entry_point():
+    assert "validate" in build_parser().format_help()
+
+
+def test_suite_module_rejects_bad_arguments():
+    proc = subprocess.run([sys.executable, "-m", "validation.spiked", "--workers", "-1"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "--workers" in proc.stderr
 
 
 def test_profiles_have_the_documented_sizes():
