@@ -9,8 +9,9 @@ all theory curves run in the parent.
 A check compares a simulated quantity (mean ± sd over seeds) with a prediction and passes iff
 ``error ≤ tolerance``; how the error is formed is stated in its ``error_kind``:
 ``|mean rel|`` = |mean over seeds of (prediction − simulation)/simulation|, ``max |rel|`` = the worst seed's
-relative error, ``|mean abs|`` / ``max |abs|`` the same for absolute differences, ``value`` = a statistic of
-the simulation compared with a bound (then ``prediction`` is the bound).
+relative error, ``|mean abs|`` / ``max |abs|`` the same for absolute differences; bounds (``mean ≤ bound``,
+``min ≥ bound``, …) compare a statistic of the simulation with a limit, which is then both the
+prediction and the tolerance.
 """
 
 from __future__ import annotations
@@ -88,10 +89,13 @@ class Check:
     error_kind: str
     reason: str
     comparison: bool = True  # False for bounds and sign tests, whose error/tolerance ratio means nothing
+    relation: str = "≤"  # passes iff error ≤ tolerance, or error ≥ tolerance for "≥" (lower bounds)
 
     @property
     def passed(self) -> bool:
-        return bool(np.isfinite(self.error) and self.error <= self.tolerance)
+        if not np.isfinite(self.error):
+            return False
+        return bool(self.error >= self.tolerance if self.relation == "≥" else self.error <= self.tolerance)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}
@@ -149,14 +153,13 @@ def compare(name: str, predicted: Any, simulated: Any, tolerance: float, *, rela
 def bound(name: str, simulated: Any, limit: float, *, upper: bool, reason: str, worst: bool = False) -> Check:
     """Check that the mean (or, with ``worst``, every value) of `simulated` is ≤ `limit` (``upper``) or ≥ it.
 
-    Encoded as error = statistic (upper) or −statistic (lower) against tolerance = ±limit, so ``passed``
-    is the bound.
+    The statistic (mean, or max/min over seeds) is the check's error, the limit its tolerance and its
+    prediction, ``relation`` the direction.
     """
     x = np.asarray(simulated, dtype=float)
     sim_mean, sim_sd = mean_sd(x)
     statistic = (x.max() if upper else x.min()) if worst else sim_mean
-    sign = 1.0 if upper else -1.0
-    kind = ("max" if upper else "min") if worst else "mean"
-    kind += " ≤ bound" if upper else " ≥ bound"
-    return Check(name=name, prediction=float(limit), sim_mean=sim_mean, sim_sd=sim_sd, error=sign * float(statistic),
-                 tolerance=sign * float(limit), error_kind=kind, reason=reason, comparison=False)
+    relation = "≤" if upper else "≥"
+    kind = (("max" if upper else "min") if worst else "mean") + f" {relation} bound"
+    return Check(name=name, prediction=float(limit), sim_mean=sim_mean, sim_sd=sim_sd, error=float(statistic),
+                 tolerance=float(limit), error_kind=kind, reason=reason, comparison=False, relation=relation)

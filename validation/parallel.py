@@ -5,9 +5,10 @@ Results do not depend on the number of workers: every task carries its own seed 
 task runs in a single-threaded worker — a serial run (``workers=1``) is a pool of one such worker, because
 multi-threaded BLAS reductions in the calling process would change the last bits. ``workers=0`` runs
 the tasks in the calling process instead (for debugging, and for tests that patch a function): same
-numbers up to round-off, not bit-identical. Each worker is single-threaded: ``NUMBA_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and
-``MKL_NUM_THREADS`` are set to 1 in the environment the worker is spawned with, so they are in place
-before the worker imports NumPy or Numba (the parent's own environment is restored afterwards).
+numbers up to round-off, not bit-identical. Each worker is single-threaded: ``NUMBA_NUM_THREADS``,
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` are 1 in the environment the worker
+is spawned with (``htcore.sweep.single_threaded_environment``), so they are in place before the worker
+imports NumPy or Numba; the parent's own environment is restored afterwards.
 A tqdm bar counts finished tasks across all suites.
 """
 
@@ -15,38 +16,19 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
-import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from htcore.sweep import single_threaded_environment
 from validation.core import Task
-
-THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
 
 def run_task(indexed: tuple[int, Task]) -> tuple[int, Any]:
     """Execute ``validation.<module>.<function>(**params)``; returns (index, output)."""
     index, task = indexed
     module = importlib.import_module(f"validation.{task.module}")
     return index, getattr(module, task.function)(**task.params)
-
-
-@contextmanager
-def single_threaded_environment() -> Iterator[None]:
-    """Temporarily set the thread-count variables to 1 (inherited by processes spawned meanwhile)."""
-    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-    os.environ.update({k: "1" for k in THREAD_VARIABLES})
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run_tasks(tasks: Sequence[Task], workers: int = 1, progress: bool = True) -> list[Any]:

@@ -36,7 +36,7 @@ def summary_rows(v: Validation) -> list[list[str]]:
         w = s.worst()
         passed = sum(c.passed for c in s.checks)
         rows.append([s.name, f"{passed}/{len(s.checks)}", w.name if w else "–", _num(w.error) if w else "–",
-                     _num(w.tolerance) if w else "–", _status(s.passed)])
+                     _tolerance(w) if w else "–", _status(s.passed)])
     return rows
 
 
@@ -52,9 +52,13 @@ SUMMARY_HEADER = ["suite", "passed", "worst check", "error", "tolerance", "statu
 CHECK_HEADER = ["check", "prediction", "simulation mean ± sd", "error", "error kind", "tolerance", "status", "reason"]
 
 
+def _tolerance(c: Check) -> str:
+    return _num(c.tolerance) if c.relation == "≤" else f"≥ {_num(c.tolerance)}"
+
+
 def _check_row(c: Check) -> list[str]:
     return [c.name, _num(c.prediction), f"{_num(c.sim_mean)} ± {_num(c.sim_sd)}", _num(c.error), c.error_kind,
-            _num(c.tolerance), _status(c.passed), c.reason]
+            _tolerance(c), _status(c.passed), c.reason]
 
 
 def markdown(v: Validation) -> str:
@@ -67,8 +71,9 @@ def markdown(v: Validation) -> str:
             f"finite-size ladder d = {list(p.finite_size_ds)}; multi-step at d = {p.multi_step_d}. "
             f"{v.workers} worker(s), wall time {v.wall_time:.0f} s. Losses are MSE without ½ (c_L = 2).", "",
             "Error kinds: `|mean rel|`/`|mean abs|` = |mean over seeds of (prediction − simulation)| (relative to "
-            "the simulation or absolute); `max |rel|`/`max |abs|` = worst seed; bounds compare a statistic with a "
-            "limit (the prediction column); signs of bounds are folded into error and tolerance.", "",
+            "the simulation or absolute); `max |rel|`/`max |abs|` = worst seed; bounds (`mean ≤ bound`, `min ≥ bound`, "
+            "…) compare a statistic of the simulation (error column) with a limit (prediction and tolerance "
+            "columns). A check passes iff error ≤ tolerance (≥ for lower bounds).", "",
             "## Summary", "", markdown_table(SUMMARY_HEADER, summary_rows(v)), ""]
     body = []
     for s in v.suites:
@@ -152,6 +157,13 @@ def fig_spiked(data: dict) -> Figure:
     return fig
 
 
+def _finish(fig: Figure, ax, legend_size: int, **labels: str) -> Figure:
+    """Set axis labels/title, draw the legend, return the figure."""
+    ax.set(**labels)
+    ax.legend(fontsize=legend_size)
+    return fig
+
+
 def fig_bbp(data: dict) -> Figure:
     """Fraction of seeds with an outlier vs η/η_c for GD and Adam."""
     fig = Figure(figsize=(6, 4.5))
@@ -161,10 +173,8 @@ def fig_bbp(data: dict) -> Figure:
         ax.axvline(data[opt]["predicted_crossing"], color=f"C{k}", ls="--", lw=0.8,
                    label=f"{opt.upper()} predicted crossing")
     ax.axvline(1.0, color="k", lw=0.8, ls=":", label="η_c (asymptotic BBP)")
-    ax.set(xlabel="η / η_c", ylabel="fraction of seeds with an outlier",
-           title=f"BBP transition after one step, d = {data['d']}")
-    ax.legend(fontsize=8)
-    return fig
+    return _finish(fig, ax, 8, xlabel="η / η_c", ylabel="fraction of seeds with an outlier",
+                   title=f"BBP transition after one step, d = {data['d']}")
 
 
 def fig_finite_size(data: dict) -> Figure:
@@ -177,10 +187,8 @@ def fig_finite_size(data: dict) -> Figure:
         ax.loglog(d, q["errors"], "o", color=color)
         ax.loglog(d, np.exp(q["intercept"]) * d ** q["slope"], color=color,
                   label=f"{label} ({'rel' if q['relative'] else 'abs'}): slope {q['slope']:.2f}")
-    ax.set(xlabel="d (h = 3d/2, n = 2d)", ylabel="RMS error over seeds",
-           title=f"finite-size error of the asymptotic forms, η = {data['multiple']:g}·η_c")
-    ax.legend(fontsize=7)
-    return fig
+    return _finish(fig, ax, 7, xlabel="d (h = 3d/2, n = 2d)", ylabel="RMS error over seeds",
+                   title=f"finite-size error of the asymptotic forms, η = {data['multiple']:g}·η_c")
 
 
 def fig_norm_ratios(data: dict) -> Figure:
