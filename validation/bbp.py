@@ -54,7 +54,7 @@ def plan(profile: Profile) -> list[Task]:
 
 def detection_line(optimizer: str, multiples: np.ndarray, d: int) -> np.ndarray:
     """σ1 above which a seed counts as having an outlier, at η = multiples·η_c (module docstring)."""
-    n, d_, h = sizes(d).values()
+    h = sizes(d)["h"]
     v_b = np.asarray(theory.predict_one_step(optimizer, multiples * bbp_lr(optimizer, d), **sizes(d)).bulk_variance)
     return np.sqrt(v_b) * (math.sqrt(h) + math.sqrt(d) + MARGIN * theory.rmt.tw_scale(h, d))
 

@@ -179,7 +179,7 @@ def per_seed(outputs: list[dict], optimizer: str, form: str, key: str) -> np.nda
 
 
 def _below_threshold_checks(optimizer: str, d: int, outputs: list[dict], i: int, m: float) -> list[Check]:
-    n_, d_, h = sizes(d).values()
+    h = sizes(d)["h"]
     edge, tw = math.sqrt(h) + math.sqrt(d), theory.rmt.tw_scale(h, d)
     sigma1 = per_seed(outputs, optimizer, "sim", "sigma1")[:, i]
     null_mean = edge + theory.rmt.TW1_MEAN * tw
@@ -196,7 +196,10 @@ def _below_threshold_checks(optimizer: str, d: int, outputs: list[dict], i: int,
 
 def _spiked_checks(optimizer: str, d: int, outputs: list[dict], i: int, m: float) -> list[Check]:
     f, seeds = size_factor(d), len(outputs)
-    col = lambda form, key: per_seed(outputs, optimizer, form, key)[:, i]  # noqa: E731
+
+    def col(form: str, key: str) -> np.ndarray:
+        return per_seed(outputs, optimizer, form, key)[:, i]
+
     at = f"η = {m:g}·η_c"
     checks = [
         compare(f"σ1 plug-in, {at}", col("plugin", "sigma1"), col("sim", "sigma1"), PLUGIN_SIGMA1_TOL * f,
@@ -228,7 +231,10 @@ def _sigma2_check(edge: np.ndarray, sigma2: np.ndarray, m: float, d: int) -> Che
                         "for GD at 16·η_c; Adam's sign noise is not iid): only checked not to overshoot (1 %)")
 
 
-def _overlap_a_checks(optimizer: str, col, at: str, f: float, m: float) -> list[Check]:
+Column = Callable[[str, str], np.ndarray]  # (form, quantity) → values over seeds at one η
+
+
+def _overlap_a_checks(optimizer: str, col: Column, at: str, f: float, m: float) -> list[Check]:
     sim = col("sim", "overlap_a")
     if optimizer == "gd":
         return [compare(f"⟨u1,a⟩² plug-in, {at}", col("plugin", "overlap_a"), sim, PLUGIN_OVERLAP_TOL * f,
@@ -247,7 +253,7 @@ def _overlap_a_checks(optimizer: str, col, at: str, f: float, m: float) -> list[
                            "6·η_c (tests/theory), 0.06–0.1 high below 6·η_c, which is therefore not checked")]
 
 
-def _per_neuron_asymptotic(col, at: str) -> Check:
+def _per_neuron_asymptotic(col: Column, at: str) -> Check:
     pred, sim = col("asymptotic", "per_neuron_alignment"), col("sim", "per_neuron_alignment")
     return compare(f"per-neuron cos²(w_i,β) asymptotic, {at}", pred, sim,
                    sample_tolerance((pred - sim) / sim, 0.02), relative=True, worst=False,
@@ -255,7 +261,9 @@ def _per_neuron_asymptotic(col, at: str) -> Check:
 
 
 def _signal_fraction_checks(d: int, outputs: list[dict]) -> list[Check]:
-    col = lambda form: per_seed(outputs, "adam", form, "signal_fraction")[:, 0]  # noqa: E731
+    def col(form: str) -> np.ndarray:
+        return per_seed(outputs, "adam", form, "signal_fraction")[:, 0]
+
     sim = col("sim")
     return [
         compare("q plug-in", col("plugin"), sim, 0.01 * size_factor(d), relative=False, worst=True,
