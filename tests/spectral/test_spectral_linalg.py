@@ -104,12 +104,17 @@ def test_top_singular_bad_k() -> None:
         top_singular(np.ones((4, 3)), k=4)
 
 
-def test_esd_and_top_equal_separate_calls():
+@pytest.mark.parametrize("k", [1, 2])
+@pytest.mark.parametrize("shape", [(300, 200), (200, 300), (40, 30)])
+def test_esd_and_top_equal_separate_calls(shape, k):
+    """Lanczos (either Gram), inverse iteration (k = 1) and full-SVD paths against esd/top_singular."""
     from htcore.spectral import esd, esd_and_top, top_singular
 
-    for shape in [(300, 200), (200, 300), (40, 30)]:  # Lanczos (either Gram) and full-SVD paths
-        W = np.random.default_rng(5).standard_normal(shape)
-        evals, s, U, V = esd_and_top(W, k=2)
-        np.testing.assert_array_equal(evals, esd(W))
-        for got, expected in zip((s, U, V), top_singular(W, k=2)):
-            np.testing.assert_array_equal(got, expected)
+    W = np.random.default_rng(5).standard_normal(shape)  # Gaussian: the top gap is an MP-edge gap
+    evals, s, U, V = esd_and_top(W, k=k)
+    np.testing.assert_array_equal(evals, esd(W))
+    s_ref, U_ref, V_ref = top_singular(W, k=k)
+    np.testing.assert_allclose(s, s_ref, rtol=1e-13)
+    np.testing.assert_allclose(U, U_ref, atol=1e-10)
+    np.testing.assert_allclose(V, V_ref, atol=1e-10)
+    assert np.array_equal(esd_and_top(W, k=k)[3], V), "deterministic"
