@@ -48,7 +48,7 @@ NO_DECAY_DROP = 0.05
 
 def scaled_lr(optimizer: str, lr: float, d: int) -> float:
     """The reference η moved to size d at a fixed ratio to the BBP rate (module docstring)."""
-    return lr * theory.bbp_lr(optimizer, **sizes(d)) / theory.bbp_lr(optimizer, **sizes(1000))
+    return lr * (theory.bbp_lr(optimizer, **sizes(d)) / theory.bbp_lr(optimizer, **sizes(1000)))
 
 
 def measure(W: np.ndarray, beta: np.ndarray) -> dict[str, float]:
