@@ -17,8 +17,7 @@ Checks (the qualitative facts of reference-model §7, mean or every seed as stat
   ten steps; below them (GD 1000, Adam 0.01 and 0.1) by ≤ 0.05. The reference reports ≈ 2.45 → "below
   ≈ 2.2" (a drop ≈ 0.25, one or two seeds) above and "≈ 2.44" (no decay) below; 0.15 sits between the
   two regimes with room for seed-to-seed scatter (GD 2000 dropped by 0.23 with config seed 0 and by
-  0.26–0.30 on this suite's seeds), 0.05 is
-  several times the α_Hill scatter of an unchanged MP bulk;
+  0.26–0.30 on this suite's seeds), 0.05 is several times the α_Hill scatter of an unchanged MP bulk;
 * Adam η = 1: α_Hill decreases at every step (every seed);
 * larger n is milder: Adam η = 1's final α_Hill is higher at the larger n (every seed; same W0, a, β).
 """
