@@ -121,7 +121,7 @@ def lr_sweep_panels(rows: list[dict], series: list[str], test_floor: float | Non
     for values, group in groups.items():
         group = sorted(group, key=lambda r: r["lr"])
         x = np.log10([r["lr"] for r in group])
-        label = ", ".join(f"{s}={v}" for s, v in zip(series, values))
+        label = ", ".join(v if isinstance(v, str) else f"{s}={v}" for s, v in zip(series, values))
         for ax, (_, metrics, _) in zip(axes, _LR_PANELS):
             for metric, marker in zip(metrics, "os"):
                 ax.errorbar(x, [r[f"{metric}_mean"] for r in group],
@@ -134,8 +134,9 @@ def lr_sweep_panels(rows: list[dict], series: list[str], test_floor: float | Non
         ax.set_xlabel("log10 η")
         ax.set_title(title)
     axes[0].set_yscale("log")
-    axes[0].legend(fontsize="x-small")
-    axes[1].legend(fontsize="x-small")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, fontsize="small",
+               title="train: circles, test: squares")
+    fig.subplots_adjust(bottom=0.38, wspace=0.3)
     return fig
 
 
