@@ -145,11 +145,14 @@ _STEP_PANELS = (("train_loss", "ridge train loss (MSE)"), ("test_loss", "ridge t
                 ("sim", "sim(W, β)"))
 
 
-def curves_by_value(curves: dict[str, dict], label: str, test_floor: float | None = None) -> Figure:
+def curves_by_value(curves: dict[str, dict], label: str,
+                    test_floors: dict | None = None) -> Figure:
     """Per-step curves, one line per value of a varied parameter, mean ± sd band over repeats.
 
     `curves[metric][value] = (steps, mean, sd)` for the metrics train_loss, test_loss, network_loss,
     alpha_hill and sim (`htcore.results.step_curves`); `label` names the parameter in the legend.
+    `test_floors[value]`, when given, is the odd-student test-loss floor of each value (one grey line
+    when they are all equal, else one dashed line per value in its colour).
     """
     fig = Figure(figsize=(20, 4))
     axes = fig.subplots(1, len(_STEP_PANELS))
@@ -160,8 +163,14 @@ def curves_by_value(curves: dict[str, dict], label: str, test_floor: float | Non
                             alpha=0.2)
         ax.set_xlabel("step")
         ax.set_title(title)
-    if test_floor is not None:
-        axes[1].axhline(test_floor, color="grey", linestyle="--", label="odd-student test floor")
+    floors = {} if test_floors is None else test_floors
+    if len(set(floors.values())) == 1:
+        axes[1].axhline(next(iter(floors.values())), color="grey", linestyle="--",
+                        label="odd-student test floor")
+    else:
+        for i, value in enumerate(sorted(floors)):
+            axes[1].axhline(floors[value], color=f"C{i}", linestyle="--",
+                            label=f"test floor, {label} = {value:g}")
     for ax in axes[:3]:
         ax.set_yscale("log")
     axes[1].legend(fontsize="small")

@@ -78,7 +78,11 @@ def _lr_figures(family: str, data: SweepData, base: Config, out: Path) -> dict[s
 def _vary_figures(family: str, data: SweepData, base: Config, out: Path) -> dict[str, Any]:
     curves = {metric: {point[0]: c for point, c in step_curves(data, metric).items()}
               for metric in ("train_loss", "test_loss", "network_loss", "alpha_hill", "sim")}
-    return {f"{family}.png": plots.curves_by_value(curves, VARIED[family], odd_student_floor(base))}
+    field = VARIED[family]
+    floors = {value: odd_student_floor(base.replace(**{field: value})) for value in curves["sim"]}
+    if None in floors.values():
+        floors = None
+    return {f"{family}.png": plots.curves_by_value(curves, field, floors)}
 
 
 def _single_run_figures(family: str, data: SweepData, base: Config, out: Path) -> dict[str, Any]:

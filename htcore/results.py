@@ -121,9 +121,15 @@ def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: "" if v is None or (isinstance(v, float) and math.isnan(v)) else repr(v)
-                      if isinstance(v, float) else v for k, v in row.items()} for row in rows)
+    writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
     return store.write_text(path, buffer.getvalue())
+
+
+def _csv_value(value: Any) -> Any:
+    """Floats with round-trip precision (repr), missing values (None, NaN) as empty cells."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(value) if isinstance(value, float) else value
 
 
 def step_curves(data: SweepData, metric: str, **where: Any) -> dict[tuple, tuple[np.ndarray, ...]]:
