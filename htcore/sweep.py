@@ -12,7 +12,7 @@ Specification (TOML; see README "Sweeps")::
     lr = { log10_start = -3, log10_stop = 3, num = 7 }   # = 10**linspace(-3, 3, 7)
     [quick]                # optional: what `--quick` changes (repeats, base fields, grid axes)
     repeats = 1
-    quick.base = { n = 500 }
+    base = { n = 500 }
 
 Within one repeat every run has the same seed, hence the same β, W0, a and data (`make_problem`
 depends only on `PROBLEM_FIELDS`); the runs of a repeat that share a problem are grouped into tasks
@@ -342,7 +342,8 @@ def _pool_outcomes(tasks: list[Task], workers: int, train_fn: TrainFn) -> Iterat
                 future.cancel()
 
 
-def _dask_outcomes(tasks: list[Task], client, train_fn: TrainFn) -> Iterator[list[RunOutcome]]:
+def _dask_outcomes(tasks: list[Task], client: Any, train_fn: TrainFn
+                   ) -> Iterator[list[RunOutcome]]:
     from distributed import as_completed as dask_completed
 
     futures = [client.submit(execute_task, task, train_fn, pure=False) for task in tasks]
@@ -351,7 +352,7 @@ def _dask_outcomes(tasks: list[Task], client, train_fn: TrainFn) -> Iterator[lis
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str | None = None, local_workers: int | None = None):
+def dask_client(scheduler: str | None = None, local_workers: int | None = None) -> Iterator[Any]:
     """A Dask client: to the scheduler at `scheduler`, or to a new LocalCluster of `local_workers`
     single-threaded worker processes (closed on exit)."""
     from distributed import Client, LocalCluster
@@ -384,7 +385,7 @@ class SweepReport:
     out: Path
 
 
-def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None, client=None,
+def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None, client: Any = None,
               retry_failed: bool = False, progress: bool = True,
               train_fn: TrainFn = train_shared) -> SweepReport:
     """Run the missing runs of `spec` into the sweep directory `out` and return the counts.
