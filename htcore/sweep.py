@@ -88,13 +88,6 @@ class SweepSpec:
                            "base": self.base, "grid": {k: list(v) for k, v in self.grid.items()}},
                           sort_keys=True)
 
-    @classmethod
-    def from_json(cls, text: str) -> SweepSpec:
-        """Inverse of `to_json`."""
-        table = json.loads(text)
-        return cls(table["name"], table["seed"], table["repeats"], table["base"],
-                   {k: tuple(v) for k, v in table["grid"].items()})
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -382,7 +375,6 @@ class SweepReport:
 
     executed: int
     counts: dict[str, int]
-    out: Path
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None, client: Any = None,
@@ -417,4 +409,4 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None, c
                     bar.update()
                 bar.set_postfix(tally)
         counts = store.counts()
-    return SweepReport(len(configs), counts, Path(out))
+    return SweepReport(len(configs), counts)
