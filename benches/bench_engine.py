@@ -110,11 +110,15 @@ def test_probe_vs_step(benchmark, record_ratio):
                  probe_ms=1e3 * probe_s, step_ms=1e3 * step_s)
 
 
+# VmHWM (the peak RSS of this process image) rather than getrusage's ru_maxrss: Linux carries
+# ru_maxrss across fork + exec, so a child of a large pytest process (torch loaded) would report the
+# parent's size.
 _PEAK_RSS_SCRIPT = (
-    "import resource, sys\n"
+    "import sys\n"
     "from htcore.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+    "print('peak_rss_kb', hwm, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 TINY = ("--set", "n=50", "--set", "d=20", "--set", "h=30", "--set", "n_test=10")
