@@ -25,16 +25,22 @@ def roundoff_tolerance(n: int, scale: float) -> float:
 
 def as_matrix(W: Any, name: str = "W") -> np.ndarray:
     """`W` as a finite, non-empty 2-D float64 array (a view when already so)."""
-    A = np.asarray(W)
-    if A.ndim != 2:
-        raise SpectralInputError(f"{name} must be a 2-D matrix, got an array of shape {A.shape}")
-    if A.size == 0:
-        raise SpectralInputError(f"{name} is empty (shape {A.shape})")
-    if not np.issubdtype(A.dtype, np.number) or np.iscomplexobj(A):
-        raise SpectralInputError(f"{name} must be a real numeric matrix, got dtype {A.dtype}")
-    A = A.astype(np.float64, copy=False)
-    _check_finite(A, name)
-    return A
+    return _real_finite_array(W, 2, name)
+
+
+def _real_finite_array(value: Any, ndim: int, name: str) -> np.ndarray:
+    """`value` as a non-empty, finite, real float64 array with `ndim` dimensions."""
+    x = np.asarray(value)
+    kind, values = ("a 2-D matrix", "a real numeric matrix") if ndim == 2 else ("1-D", "real numbers")
+    if x.ndim != ndim:
+        raise SpectralInputError(f"{name} must be {kind}, got an array of shape {x.shape}")
+    if x.size == 0:
+        raise SpectralInputError(f"{name} is empty (shape {x.shape})")
+    if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
+        raise SpectralInputError(f"{name} must be {values}, got dtype {x.dtype}")
+    x = x.astype(np.float64, copy=False)
+    _check_finite(x, name)
+    return x
 
 
 def _check_finite(x: np.ndarray, name: str) -> None:
@@ -51,15 +57,7 @@ def positive_sorted(evals: Any, name: str = "evals") -> tuple[np.ndarray, int]:
     (``tol`` = :func:`roundoff_tolerance` of N and max|λ|) are round-off and count as zeros; a value
     below ``−tol`` raises. Zeros are dropped and counted. All-zero input raises.
     """
-    x = np.asarray(evals)
-    if x.ndim != 1:
-        raise SpectralInputError(f"{name} must be 1-D, got an array of shape {x.shape}")
-    if x.size == 0:
-        raise SpectralInputError(f"{name} is empty")
-    if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
-        raise SpectralInputError(f"{name} must be real numbers, got dtype {x.dtype}")
-    x = x.astype(np.float64, copy=False)
-    _check_finite(x, name)
+    x = _real_finite_array(evals, 1, name)
     tol = roundoff_tolerance(x.size, float(np.max(np.abs(x))))
     if x.min() < -tol:
         raise SpectralInputError(
