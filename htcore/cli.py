@@ -5,6 +5,9 @@ the entry-point group `htcore.commands`: each entry is a function `register(comm
 parser to the argparse sub-parsers and sets `func` — a function of the parsed arguments returning the
 exit code.
 
+Matplotlib and the sweep machinery are imported inside the commands that use them, so that `htcore run`
+starts without them.
+
 Bad input (missing file, malformed TOML, invalid value, bad array) is reported as one line on stderr
 with exit code 2 and no traceback (`--traceback` shows it, for debugging).
 """
@@ -17,7 +20,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from htcore import plots, results, store, sweep
+from htcore import store
 from htcore.config import Config, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
 
@@ -57,6 +60,8 @@ def write_run(out: Path, result: Result, with_plots: bool) -> list[Path]:
         store.write_json(out / "summary.json", summary),
     ]
     if with_plots:
+        from htcore import plots
+
         figures = {
             "esd.png": plots.esd_before_after(result.spectra),
             "losses.png": plots.losses_per_step(result.history),
@@ -92,6 +97,8 @@ def cmd_spectrum(args: argparse.Namespace) -> int:
                      source=str(args.file), progress=False if args.quiet else None)
     print(format_table(report))
     if args.plot:
+        from htcore import plots
+
         cls = report.classification
         figure = plots.esd_powerlaw(report.evals, report.shape, cls.fit, cls.mp)
         print(f"plot: {store.write_figure(args.plot, figure)}")
@@ -99,6 +106,8 @@ def cmd_spectrum(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from htcore import sweep
+
     overrides = dict(parse_assignment(text) for text in args.set)
     spec = sweep.load_spec(args.spec, quick=args.quick, overrides=overrides)
     out = Path(args.out) if args.out else Path("runs") / "sweeps" / spec.name
@@ -115,6 +124,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from htcore import results
+
     data = results.load_sweep(args.dir)
     rows = results.summarize(data)
     print(results.format_summary(data, rows))
@@ -124,6 +135,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    from htcore import results
     from htcore.reproduce import FAMILIES, reproduce
 
     families = args.only or FAMILIES
