@@ -20,12 +20,10 @@ import pytest
 
 from benches.conftest import paired_ratio
 from htcore import Config, make_problem
+from htcore.config import DTYPES, OPTIMIZERS
 from htcore.kernels import Workspace, loss_and_grad_into
 from htcore.optim import Optimizer
 from htcore.train import probe
-
-DTYPES = ["float64", "float32"]
-OPTIMIZERS = ["gd", "adam"]
 
 
 class Engine:

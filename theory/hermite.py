@@ -50,9 +50,9 @@ __all__ = [
 
 Fn = Callable[[np.ndarray], np.ndarray]
 
-#: Student activations known by name (same names and formulas as the engine).
+#: Student activations known by name; the single definition, also the engine's allowed values (htcore.config).
 ACTIVATIONS: tuple[str, ...] = ("tanh", "erf", "relu", "gelu")
-#: Teacher link functions known by name (same names and formulas as the engine).
+#: Teacher link functions known by name; the single definition, also the engine's allowed values.
 TEACHERS: tuple[str, ...] = ("softplus", "tanh", "relu", "linear")
 
 _DEFAULT_NODES = 200

@@ -57,7 +57,7 @@ __all__ = [
     "adam_plugin",
 ]
 
-#: Optimizer names, matching the engine's config values.
+#: Optimizer names; the single definition, also the engine's allowed `Config.optimizer` values.
 OPTIMIZERS: tuple[str, ...] = ("gd", "adam")
 
 Arr = float | np.ndarray

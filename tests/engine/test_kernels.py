@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
+from htcore.config import ACTIVATIONS
 from htcore.kernels import loss_and_grad
 from htcore.validation import ArrayShapeError, ArrayTypeError
 from tests.reference_numpy import ref_loss_and_grad
-
-ACTIVATIONS = ["tanh", "erf", "relu", "gelu"]
 
 
 def small_problem(seed=0, n=40, d=12, h=9):
