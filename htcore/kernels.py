@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from htcore.activations import TANH, activation_code, apply_activation, derivative, tanh_scalar
-from htcore.validation import as_matrix, as_vector, check_dtypes_match
+from htcore.checks import as_matrix, as_vector, check_dtypes_match
 
 
 class Workspace:

@@ -4,7 +4,8 @@ Everything takes a plain matrix or eigenvalue array (float64 internally) and rai
 `SpectralInputError` (a ValueError) naming the problem on bad input.
 """
 
-from ._validate import SpectralInputError
+from htcore.checks import SpectralInputError
+
 from .bootstrap import BootstrapResult, bootstrap_pvalue
 from .classify import Classification, classify
 from .compare import LikelihoodRatio, compare_distributions

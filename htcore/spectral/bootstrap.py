@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from htcore.checks import SpectralInputError, positive_sorted
+
 from ._kernels import _bootstrap_distances
-from ._validate import SpectralInputError, positive_sorted
 from .fit import PowerLawFit
 
 #: Random numbers held in memory at once (two per point and replicate), bounding the batch size.

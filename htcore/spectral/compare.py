@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from scipy import integrate, optimize, special, stats
 
-from ._validate import SpectralInputError, positive_sorted
+from htcore.checks import SpectralInputError, positive_sorted
+
 from .fit import PowerLawFit
 
 #: A likelihood-ratio test decides only when its p-value is below this (Clauset et al. use 0.1).

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from htcore.checks import SpectralInputError, check_not_constant, positive_sorted
 from theory.htsr import ALPHA_UNINFORMATIVE
 
 from ._kernels import _clauset_candidates, _fit_at, _ks_scan, _suffix_sums
-from ._validate import SpectralInputError, check_not_constant, positive_sorted
 
 #: A fit on fewer tail points than this is flagged unreliable.
 MIN_TAIL = 50

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import eigsh
 
-from ._validate import SpectralInputError, as_matrix, roundoff_tolerance
+from htcore.checks import SpectralInputError, as_finite_matrix, roundoff_tolerance
 
 #: Seed of the fixed Lanczos start vector (results are bit-identical run to run).
 _START_SEED = 20240613
@@ -30,7 +30,7 @@ def esd(W: Any) -> np.ndarray:
     ``10·max(h, d)·eps·λ_max`` (including tiny negatives) are set to exactly 0, because a Gram cannot
     resolve them. Raises `SpectralInputError` for non-2-D, empty or non-finite input.
     """
-    A = as_matrix(W)
+    A = as_finite_matrix(W)
     return _gram_eigenvalues(A, _small_gram(A))
 
 
@@ -94,7 +94,7 @@ def top_singular(W: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray
     min(h, d) > 64 (then U or V is recovered as ``WV/s`` or ``WᵀU/s``, normalised); otherwise a full
     reduced SVD. Deterministic: identical input gives bit-identical output.
     """
-    A = as_matrix(W)
+    A = as_finite_matrix(W)
     return _top_triplets(A, k, None)
 
 
@@ -106,7 +106,7 @@ def esd_and_top(W: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     far cheaper than Lanczos when the top of the spectrum is a Marchenko–Pastur edge with tiny gaps;
     the triplet then agrees with `top_singular`'s to round-off, not bit for bit.
     """
-    A = as_matrix(W)
+    A = as_finite_matrix(W)
     G = _small_gram(A)
     if k == 1 and _uses_partial_method(min(A.shape), 1):
         evals = _gram_eigenvalues(A, G.copy())
@@ -139,7 +139,7 @@ def _top_triplets(A: np.ndarray, k: int,
 
 def stable_rank(W: Any) -> float:
     """Stable rank ``‖W‖_F² / ‖W‖_2²`` (in [1, min(h, d)]); raises for a zero matrix."""
-    A = as_matrix(W)
+    A = as_finite_matrix(W)
     frob2 = float(np.sum(A * A))
     if frob2 == 0.0:
         raise SpectralInputError("W is the zero matrix: its stable rank is undefined")
@@ -155,7 +155,7 @@ def overlaps(W: Any, M: Any) -> tuple[np.ndarray, np.ndarray]:
     (i, j) of the first is ⟨u_i(W), u_j(M)⟩², of the second ⟨v_i(W), v_j(M)⟩² (sign-free). Every row
     and column sums to 1 up to round-off when h = d; for h ≠ d only on the side of dimension p.
     """
-    A, B = as_matrix(W, "W"), as_matrix(M, "M")
+    A, B = as_finite_matrix(W, "W"), as_finite_matrix(M, "M")
     if A.shape != B.shape:
         raise SpectralInputError(f"W and M must have the same shape, got {A.shape} and {B.shape}")
     Ua, _, Vat = np.linalg.svd(A, full_matrices=False)

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
 
+from htcore.checks import SpectralInputError, as_finite_matrix, positive_sorted
 from theory.rmt import TW1_MEAN, TW1_STD, mp_density, mp_eigen_edges, mp_singular_edges, tw_scale
 
-from ._validate import SpectralInputError, as_matrix, positive_sorted
 from .fit import PowerLawFit, hill_alpha, powerlaw_fit
 from .linalg import esd
 
@@ -160,7 +160,7 @@ def random_baselines(W: Any, seed: int = 0) -> RandomBaselines:
     ``numpy.random.SeedSequence(seed)``. If W's own α is close to these, it carries no information
     about heavy tails (theory-notes §6).
     """
-    A = as_matrix(W)
+    A = as_finite_matrix(W)
     g_rng, p_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     gaussian = esd(g_rng.standard_normal(A.shape))
     permuted = esd(p_rng.permutation(A.ravel()).reshape(A.shape))

@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 
+from htcore.checks import SpectralInputError, as_finite_matrix
+
 from .bootstrap import BootstrapResult, bootstrap_pvalue
 from .classify import Classification, classify
 from .compare import LikelihoodRatio, compare_distributions
 from .fit import hill_alpha
 from .linalg import esd
 from .mp import RandomBaselines, random_baselines
-from ._validate import SpectralInputError, as_matrix
 
 #: Array read from a saved run directory (`htcore run` writes weights.npz with the final W).
 RUN_WEIGHTS = ("weights.npz", "W")
@@ -45,7 +46,7 @@ def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
         raise SpectralInputError(f"no such file: {p}")
     data = np.load(p, allow_pickle=False)
     if not isinstance(data, np.lib.npyio.NpzFile):
-        return as_matrix(data, str(p))
+        return as_finite_matrix(data, str(p))
     with data:
         names = list(data.files)
         if key is None and len(names) != 1:
@@ -53,7 +54,7 @@ def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
         name = key if key is not None else names[0]
         if name not in names:
             raise SpectralInputError(f"{p} has no array {name!r} (it has {names})")
-        return as_matrix(data[name], f"{p}[{name}]")
+        return as_finite_matrix(data[name], f"{p}[{name}]")
 
 
 def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",
@@ -61,7 +62,7 @@ def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",
     """Full spectral analysis of the matrix W (h×d): ESD, α Hill, MP fit and spikes, KS power-law fit,
     bootstrap p-value (`n_boot` replicates), likelihood-ratio tests, random baselines and HT-SR
     phase. `seed` seeds the bootstrap and the baselines (children of one SeedSequence)."""
-    A = as_matrix(W)
+    A = as_finite_matrix(W)
     evals = esd(A)
     cls = classify(evals, A.shape)
     boot_seed, base_seed = np.random.SeedSequence(seed).generate_state(2)

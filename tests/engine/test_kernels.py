@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from htcore.checks import ArrayShapeError, ArrayTypeError
 from htcore.config import ACTIVATIONS
 from htcore.kernels import loss_and_grad
-from htcore.validation import ArrayShapeError, ArrayTypeError
 from tests.reference_numpy import ref_loss_and_grad
 
 
