@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 from scipy import integrate, special
 
-from theory import TheoryArgumentError
+from tests.theory.helpers import assert_argument_error
 from theory.hermite import (
     ACTIVATIONS,
     TEACHERS,
@@ -157,6 +157,4 @@ def test_named_functions_match_engine_formulas():
     ],
 )
 def test_argument_validation(call, arg):
-    with pytest.raises(TheoryArgumentError, match=rf"^{arg}="):
-        call()
-    assert issubclass(TheoryArgumentError, ValueError)
+    assert_argument_error(call, arg)

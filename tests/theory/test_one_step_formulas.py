@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import theory
-from theory import TheoryArgumentError, bbp_lr, bbp_quadratic, plugin_one_step, predict_one_step
+from tests.theory.helpers import assert_argument_error
+from theory import bbp_lr, bbp_quadratic, plugin_one_step, predict_one_step
 from theory.hermite import activation_stats, teacher_stats
 from theory.scales import lr_from_ba, lr_scales, lr_to_ba
 
@@ -166,7 +167,4 @@ def _plugin_args():
     ],
 )
 def test_argument_validation(call, arg):
-    with pytest.raises(TheoryArgumentError, match=rf"^{arg}=") as err:
-        call()
-    assert "must" in str(err.value)
-    assert isinstance(err.value, ValueError)
+    assert_argument_error(call, arg)

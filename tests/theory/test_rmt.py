@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate
 from scipy.sparse.linalg import svds
 
-from theory import TheoryArgumentError
+from tests.theory.helpers import assert_argument_error
 from theory.rmt import (
     TW1_MEAN,
     TW1_STD,
@@ -187,6 +187,4 @@ def test_generalized_mp_edge_two_level_profile_against_monte_carlo():
     ],
 )
 def test_argument_validation(call, arg):
-    with pytest.raises(TheoryArgumentError, match=rf"^{arg}=") as err:
-        call()
-    assert "must" in str(err.value)
+    assert_argument_error(call, arg)
