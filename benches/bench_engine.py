@@ -72,7 +72,8 @@ class TorchEngine:
     """The same model and optimiser in torch (autograd + torch.optim), same data."""
 
     def __init__(self, engine: Engine) -> None:
-        torch = pytest.importorskip("torch")
+        torch = pytest.importorskip("torch", reason="torch not installed: PyTorch comparison skipped "
+                                                   "(pip install torch==2.13.0 to run it)")
         self.torch = torch
         c, p = engine.config, engine.problem
         self.X, self.y, self.a = (torch.from_numpy(v) for v in (p.X, p.y, p.a))

@@ -43,9 +43,8 @@ def test_matches_numpy_reference(activation, shape):
     np.testing.assert_allclose(G, ref_G, rtol=1e-10, atol=1e-13 * np.abs(ref_G).max())
 
 
-def test_matches_torch_autograd():
-    from tests.reference_torch import ref_loss_and_grad as torch_loss_and_grad
-
+def test_matches_torch_autograd(reference_torch):
+    torch_loss_and_grad = reference_torch.ref_loss_and_grad
     W, a, X, y = small_problem(2, 200, 30, 50)
     for activation in ACTIVATIONS:
         loss, G = loss_and_grad(W, a, X, y, activation)

@@ -60,9 +60,7 @@ def test_ten_steps_match_numpy_reference(optimizer, lr, extra):
 
 
 @pytest.mark.parametrize("optimizer,lr,extra", VARIANTS)
-def test_ten_steps_match_torch_reference(optimizer, lr, extra):
-    from tests import reference_torch
-
+def test_ten_steps_match_torch_reference(optimizer, lr, extra, reference_torch):
     config, problem, result = run_variant(optimizer, lr, extra)
     ref = reference_torch.ref_train(problem.W0, problem.a, problem.X, problem.y,
                                     **reference_kwargs(config))
