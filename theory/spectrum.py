@@ -1,0 +1,512 @@
+"""Whole eigenvalue law of W1ᵀW1 after one large GD or Adam step: bulk density/CDF, edges, outliers.
+
+Model (docs/model.md): W0 h×d iid N(0,1), frozen readout a, ``f(x) = aᵀσ(Wx/√d)/√h``, x ~ N(0, I_d),
+``y = σ*(βᵀx) + N(0, ρ²)``, loss ``(c_L/2n)Σ(f − y)²``, residual ``r = y − f0(X)`` and
+``g = Xᵀr/n``. The gradient is ``G = −(c_L/(n√(hd))) D_a S X`` with ``S_iμ = r_μ σ'(z_iμ)``. GD:
+``W1 = W0 − ηG``; Adam's first step: ``W1 ≈ W0 − η sign(G)``.
+
+Eigenvalue convention (as ``htcore.spectral.esd``): eigenvalues of the smaller Gram of W1, unnormalised.
+
+Ingredients (each stated where it is used):
+
+1. **Hermite split of σ'.** ``σ'(z) = μ1 + ξ`` with ``Var ξ = ν²``. The μ1 part is a rank-one term along
+   ``a`` (GD) or, after the sign, a rank-one mean ``ŝ mᵀ`` (Adam, ``ŝ = sign(a)/√h``).
+2. **Gaussian equivalence of the remainder given X** (assumption): the rows of ``Ξ D_r X`` are iid
+   ``N(0, ν² C)``, ``C = XᵀD_r²X``, independent of W0. This ignores the dependence of ξ on W0x (the
+   Hermite-2 and higher parts), which is the main remaining error (see docs, one-step spectrum section).
+3. **Bulk law from a variance profile.** GD: in C's eigenbasis the bulk ``W0 + t D_a Z C^{1/2}``,
+   ``t = c_L η ν/(n√(hd))``, has independent Gaussian entries of variance ``V_ik = 1 + t²a_i² λ_k(C)``.
+   Adam: sign rows are iid (given X); their covariance ``K`` is approximated by the arcsine/Hermite
+   decomposition ``K = diag(1 − m_j² − c_j² s_j²) + D_c C̃ D_c`` (``C̃ = ν²C/n²``, ``s_j² = C̃_jj``,
+   ``m_j = erf(μ1 g_j/(√2 s_j))``, ``c_j = √(2/π) e^{−μ1² g_j²/(2 s_j²)}/s_j``; the Hermite orders ≥ 2 of
+   the sign are kept on the diagonal only), and the bulk is the generalised Marchenko–Pastur law of
+   rows ``N(0, I + η²K)`` (Silverstein; universality in the row distribution is assumed). Both are
+   variance profiles of the separable-sum form ``V_ik = Σ_l A_il B_kl``; the Hachem–Loubaton–Najim (2007)
+   equations ``ψ_i = −1/(z(1 + Σ_k V_ik ψ̃_k))``, ``ψ̃_k = −1/(z(1 + Σ_i V_ik ψ_i))`` then close on the
+   2L scalars ``S_l = Σ_k B_kl ψ̃_k``, ``T_l = Σ_i A_il ψ_i`` and are solved by Newton's method with a
+   homotopy in Im z. The bulk density is ``Im m(x + i0)/π``, ``m = (1/min(h,d)) Σ ψ̃`` (or Σ ψ).
+4. **Outliers** (Benaych-Georges & Nadakuditi 2012, with the projection trick of the one-step spike
+   formulas): with ``U`` (h×k, orthonormal) spanning the rank-one directions (GD: ``â = a/‖a‖``;
+   Adam: ``ŝ`` and ``e ⊥ ŝ`` in span(ŝ, â), because m depends on W0 through W0ᵀa),
+   ``W1 = P_U⊥ B + U Ξᵀ`` with ``Ξ = W1ᵀU``. Then σ² is an outlier iff ``det(I_k − M(σ²)) = 0``,
+   ``M(z) = Ξᵀ(z − BᵀB)^{-1}Ξ``, where the resolvent is replaced by its deterministic equivalent
+   (GD: ``(z(1 + T0 + T1 C))^{-1}``; Adam: ``(z(I + T Σ))^{-1}``) and the part of Ξ coming from the
+   bulk noise adds ``E[nᵀR̃n]`` (the U-projection of the noise is independent of ``P_U⊥B``).
+   For the unit null vector c of ``I − M(σ²)``: ``⟨u1, â⟩² = (αᵀc)²/(−σ² cᵀM'c)`` with ``α = Uᵀâ`` and
+   ``⟨v1, β⟩² = (βᵀR̃Ξc)²/(−cᵀM'c)``.
+
+Two forms: :func:`one_step_spectrum` (asymptotic: sizes and Hermite/teacher constants; the laws of C and
+K are themselves computed from variance-profile equations, with r Gaussian-equivalent) and
+:func:`plugin_one_step_spectrum` (the realised W0, a, X, y of one draw; builds ``C = XᵀD_r²X`` and, for
+Adam, ``K``; it never evaluates σ'(W0X), i.e. never forms the step's gradient).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+from scipy import optimize, special
+
+from ._validate import (
+    TheoryArgumentError,
+    check_choice,
+    check_matrix,
+    check_nonnegative,
+    check_nonnegative_array,
+    check_positive,
+    check_positive_int,
+    check_vector,
+)
+from .hermite import activation_function, activation_stats, teacher_function, teacher_stats
+
+__all__ = ["OneStepSpectrum", "one_step_spectrum", "plugin_one_step_spectrum", "profile_stieltjes"]
+
+_OPTIMIZERS = ("gd", "adam")
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_MAX_ATOMS = 400  # solver atoms per side (sorted values averaged in equal-count groups above this)
+_HOMOTOPY_STEPS = 22
+_Y_MIN_REL = 1e-13
+
+
+# --------------------------------------------------------------------------- variance-profile solver
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """Separable-sum variance profile ``V_ik = Σ_l A[i,l] B[k,l]`` on weighted atoms.
+
+    Row atom i stands for ``wa[i]`` rows (Σ wa = h), column atom k for ``wb[k]`` columns (Σ wb = d).
+    """
+
+    A: np.ndarray
+    wa: np.ndarray
+    B: np.ndarray
+    wb: np.ndarray
+
+    @property
+    def h(self) -> float:
+        return float(self.wa.sum())
+
+    @property
+    def d(self) -> float:
+        return float(self.wb.sum())
+
+    def scale(self) -> float:
+        """``(√max row sum + √max column sum)²`` of V: an upper bound scale for the spectrum."""
+        row = (self.A @ (self.wb @ self.B)).max()
+        col = (self.B @ (self.wa @ self.A)).max()
+        return float((math.sqrt(row) + math.sqrt(col)) ** 2)
+
+
+def _compress(values: np.ndarray, weights: np.ndarray | None = None, max_atoms: int = _MAX_ATOMS
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows of ``values`` (n×L) by their last column and average equal-count groups.
+
+    Returns ``(atoms, weights)``; exact (no grouping) when n ≤ max_atoms.
+    """
+    values = np.atleast_2d(values)
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, float)
+    if len(values) <= max_atoms:
+        return values, w
+    order = np.argsort(values[:, -1], kind="stable")
+    groups = np.array_split(order, max_atoms)
+    wg = np.array([w[g].sum() for g in groups])
+    atoms = np.array([(values[g] * w[g, None]).sum(0) for g in groups]) / wg[:, None]
+    return atoms, wg
+
+
+def _solve_profile(x: np.ndarray, P: _Profile, y_min_rel: float = _Y_MIN_REL
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve the HLN equations at ``z = x + iy`` (vectorised over x > 0), homotopy y: scale → y_min.
+
+    Returns ``(z, S, T)`` with S, T of shape (len(x), L). Newton's method on
+    ``F = (S − Σ_k wb_k B_k ψ̃_k(T), T − Σ_i wa_i A_i ψ_i(S))``, ``∂ψ_i/∂S = zψ_i²A_i``.
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    L = P.A.shape[1]
+    sc = P.scale()
+    AA = (P.A[:, :, None] * P.A[:, None, :]).reshape(len(P.A), L * L)
+    BB = (P.B[:, :, None] * P.B[:, None, :]).reshape(len(P.B), L * L)
+    ys = sc * np.geomspace(1.0, y_min_rel, _HOMOTOPY_STEPS)
+    z = x + 1j * ys[0]
+    S = np.outer(-1.0 / z, P.wb @ P.B)
+    T = np.outer(-1.0 / z, P.wa @ P.A)
+    J = np.zeros((len(x), 2 * L, 2 * L), dtype=complex)
+    J[:, range(2 * L), range(2 * L)] = 1.0
+    for step, y in enumerate(ys):
+        z = x + 1j * y
+        for _ in range(2 if step < len(ys) - 1 else 5):
+            psi = -1.0 / (z[:, None] * (1.0 + S @ P.A.T))
+            pst = -1.0 / (z[:, None] * (1.0 + T @ P.B.T))
+            F = np.concatenate([S - (pst * P.wb) @ P.B, T - (psi * P.wa) @ P.A], axis=1)
+            J[:, :L, L:] = -((z[:, None] * pst**2 * P.wb) @ BB).reshape(-1, L, L)
+            J[:, L:, :L] = -((z[:, None] * psi**2 * P.wa) @ AA).reshape(-1, L, L)
+            dx = np.linalg.solve(J, F[..., None])[..., 0]
+            S = S - dx[:, :L]
+            T = T - dx[:, L:]
+    return z, S, T
+
+
+def _small_stieltjes(z: np.ndarray, S: np.ndarray, T: np.ndarray, P: _Profile) -> np.ndarray:
+    """Stieltjes transform of the smaller Gram: ``(1/d)Σ wb ψ̃`` if d ≤ h else ``(1/h)Σ wa ψ``."""
+    if P.d <= P.h:
+        return (-1.0 / (z[:, None] * (1.0 + T @ P.B.T))) @ P.wb / P.d
+    return (-1.0 / (z[:, None] * (1.0 + S @ P.A.T))) @ P.wa / P.h
+
+
+def profile_stieltjes(z_real: Any, row_factors: Any, col_factors: Any, row_weights: Any = None,
+                      col_weights: Any = None) -> np.ndarray:
+    """Stieltjes transform ``m(x + i0)`` of the smaller Gram of a Gaussian matrix with variance profile
+    ``V_ik = Σ_l row_factors[i,l]·col_factors[k,l]`` (HLN 2007 equations; see the module docstring).
+
+    ``Im m/π`` is the limiting eigenvalue density. Atoms may carry weights (number of rows/columns they
+    stand for). Exposed for tests (solver vs Monte Carlo).
+    """
+    x = check_nonnegative_array("z_real", z_real).ravel()
+    A = np.atleast_2d(check_nonnegative_array("row_factors", row_factors))
+    B = np.atleast_2d(check_nonnegative_array("col_factors", col_factors))
+    if A.shape[1] != B.shape[1]:
+        raise TheoryArgumentError(f"col_factors=array of shape {B.shape}: must have {A.shape[1]} columns "
+                                  "like row_factors")
+    wa = np.ones(len(A)) if row_weights is None else check_nonnegative_array("row_weights", row_weights)
+    wb = np.ones(len(B)) if col_weights is None else check_nonnegative_array("col_weights", col_weights)
+    P = _Profile(A, wa, B, wb)
+    z, S, T = _solve_profile(np.maximum(x, 1e-12 * P.scale()), P)
+    return _small_stieltjes(z, S, T, P)
+
+
+# --------------------------------------------------------------------------- bulk law on a grid
+
+
+@dataclass(frozen=True)
+class _BulkLaw:
+    """Edges and a CDF table of a density known through ``density(x)``."""
+
+    lower: float
+    upper: float
+    x: np.ndarray
+    cdf: np.ndarray
+    mass: float
+
+
+def _density_fn(P: _Profile) -> Callable[[np.ndarray], np.ndarray]:
+    def density(x: np.ndarray) -> np.ndarray:
+        z, S, T = _solve_profile(x, P)
+        return np.clip(_small_stieltjes(z, S, T, P).imag / math.pi, 0.0, None)
+    return density
+
+
+def _refine_edge(density: Callable, lo: float, hi: float, inside_low: bool, thr: float,
+                 rounds: int = 3) -> float:
+    """Shrink [lo, hi] around the point where the density crosses ``thr`` (24-point grids per round)."""
+    for _ in range(rounds):
+        xs = np.linspace(lo, hi, 24)
+        rho = density(xs)
+        pos = rho > thr
+        if inside_low:  # density positive on the left, zero on the right: upper edge
+            k = int(np.nonzero(pos)[0].max()) if pos.any() else 0
+            lo, hi = xs[k], xs[min(k + 1, len(xs) - 1)]
+        else:
+            k = int(np.nonzero(pos)[0].min()) if pos.any() else len(xs) - 1
+            lo, hi = xs[max(k - 1, 0)], xs[k]
+    return 0.5 * (lo + hi)
+
+
+def _bulk_law(P: _Profile, n_grid: int = 140) -> _BulkLaw:
+    """Support edges (coarse scan + refinement) and the CDF by integration in θ, x = mid − half·cos θ.
+
+    The θ substitution removes the square-root edge behaviour; the table is normalised by its mass
+    (reported: it is 1 up to quadrature error, a check of the solver).
+    """
+    density = _density_fn(P)
+    top = 1.2 * P.scale()
+    xs = np.linspace(top / 400, top, 96)
+    rho = density(xs)
+    thr = 1e-9 * rho.max()  # leakage outside the support is ~1e-13 relative (y_min)
+    pos = np.nonzero(rho > thr)[0]
+    i0, i1 = int(pos.min()), int(pos.max())
+    upper = _refine_edge(density, xs[i1], xs[min(i1 + 1, len(xs) - 1)], True, thr)
+    lower = _refine_edge(density, xs[max(i0 - 1, 0)] if i0 > 0 else 1e-9 * top, xs[i0], False, thr)
+    theta = np.linspace(0.0, math.pi, n_grid)
+    mid, half = 0.5 * (upper + lower), 0.5 * (upper - lower)
+    xg = mid - half * np.cos(theta)
+    f = density(xg[1:-1]) * half * np.sin(theta[1:-1])
+    f = np.concatenate([[0.0], f, [0.0]])
+    cum = np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(theta))])
+    return _BulkLaw(lower, upper, xg, cum / cum[-1], float(cum[-1]))
+
+
+def _quantile_atoms(law: _BulkLaw, count: int) -> np.ndarray:
+    """``count`` equal-weight atoms at the mid-quantiles ``(k − ½)/count`` of a bulk law."""
+    u = (np.arange(count) + 0.5) / count
+    return np.interp(u, law.cdf, law.x)
+
+
+# --------------------------------------------------------------------------- result object
+
+
+@dataclass(frozen=True)
+class OneStepSpectrum:
+    """Predicted eigenvalue law of the smaller Gram of W1 after one step (one learning rate).
+
+    * ``bulk_edges``: (lower, upper) edges of the bulk's support (eigenvalues, unnormalised).
+    * ``outliers``: eigenvalues above the bulk (descending); ``overlap_beta[j] = ⟨v_j, β⟩²`` (None if β is
+      unknown to a plug-in call) and ``overlap_a[j] = ⟨u_j, a/‖a‖⟩²`` for each outlier.
+    * ``cdf(x)``, ``density(x)``: CDF and density of the bulk law (vectorised; mass 1, outliers excluded).
+    * ``mass``: integral of the computed density before normalisation (1 up to solver error).
+    """
+
+    optimizer: str
+    form: str
+    lr: float
+    bulk_edges: tuple[float, float]
+    outliers: np.ndarray
+    overlap_beta: np.ndarray | None
+    overlap_a: np.ndarray
+    mass: float
+    _law: _BulkLaw = field(repr=False)
+    _profile: _Profile = field(repr=False)
+
+    def cdf(self, x: Any) -> np.ndarray | float:
+        """Bulk CDF at x (0 below the lower edge, 1 above the upper edge)."""
+        arr = np.asarray(x, dtype=float)
+        out = np.interp(arr, self._law.x, self._law.cdf, left=0.0, right=1.0)
+        return float(out) if arr.ndim == 0 else out
+
+    def density(self, x: Any) -> np.ndarray | float:
+        """Bulk density at x > 0 (solves the profile equations at x + i·0⁺)."""
+        arr = np.asarray(x, dtype=float)
+        flat = np.clip(arr.ravel(), 1e-12 * self._profile.scale(), None)
+        out = _density_fn(self._profile)(flat) / self.mass
+        inside = (arr.ravel() >= self.bulk_edges[0]) & (arr.ravel() <= self.bulk_edges[1])
+        out = np.where(inside, out, 0.0).reshape(arr.shape)
+        return float(out) if arr.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------- outliers (BGN)
+
+
+@dataclass(frozen=True)
+class _Spike:
+    """Ingredients of ``M(z) = Ξᵀ R̃(z) Ξ + noise(z)`` in a basis where R̃(z) = diag(rt(z))."""
+
+    Xi: np.ndarray          # (q, k) projections of Ξ0 (per atom: squared-weight form via Gram rows)
+    noise: np.ndarray       # (q,) noise variance per atom added as Σ noise·rt to each diagonal of M
+    beta: np.ndarray | None  # (q,) projections of β (None: unknown)
+    alpha: np.ndarray       # (k,) Uᵀâ
+    cross: np.ndarray | None = None  # (q, k, k) per-atom Gram contributions (asymptotic form)
+    beta_cross: np.ndarray | None = None  # (q, k) per-atom E[β_j Ξ_jl] (asymptotic form)
+
+
+def _M(rt: np.ndarray, sp: _Spike) -> np.ndarray:
+    if sp.cross is not None:
+        M = np.einsum("q,qkl->kl", rt, sp.cross)
+    else:
+        M = (sp.Xi * rt[:, None]).T @ sp.Xi
+    return M + np.eye(M.shape[0]) * float(sp.noise @ rt)
+
+
+def _b(rt: np.ndarray, sp: _Spike) -> np.ndarray | None:
+    if sp.beta_cross is not None:
+        return rt @ sp.beta_cross
+    if sp.beta is None:
+        return None
+    return (sp.Xi * rt[:, None]).T @ sp.beta
+
+
+def _outliers(rt_of_z: Callable[[float], np.ndarray], sp: _Spike, edge: float
+              ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Roots σ² > edge of ``det(I − M(σ²)) = 0`` (one per eigenvalue branch of M above 1) and overlaps."""
+    lam = lambda z, j: np.linalg.eigvalsh(_M(rt_of_z(z), sp))[::-1][j] - 1.0  # noqa: E731
+    z_lo = edge * (1.0 + 1e-7)
+    k = sp.alpha.size
+    roots, ob, oa = [], [], []
+    for j in range(k):
+        if lam(z_lo, j) <= 0:
+            break
+        z_hi = 2.0 * z_lo
+        while lam(z_hi, j) > 0:
+            z_hi *= 2.0
+        z = optimize.brentq(lambda t: lam(t, j), z_lo, z_hi, xtol=1e-10 * z_hi, rtol=1e-12)
+        rt = rt_of_z(z)
+        w, V = np.linalg.eigh(_M(rt, sp))
+        c = V[:, np.argmin(np.abs(w - 1.0))]
+        dz = 1e-5 * z
+        dM = (_M(rt_of_z(z + dz), sp) - _M(rt_of_z(z - dz), sp)) / (2.0 * dz)
+        slope = -float(c @ dM @ c)
+        roots.append(z)
+        oa.append(float(sp.alpha @ c) ** 2 / (z * slope))
+        b = _b(rt, sp)
+        ob.append(None if b is None else float(b @ c) ** 2 / slope)
+    beta_out = None if (sp.beta is None and sp.beta_cross is None) else np.array(ob, dtype=float)
+    return np.array(roots), beta_out, np.array(oa)
+
+
+# --------------------------------------------------------------------------- GD
+
+
+def _gd_t2(lr: float, nu2: float, n: int, h: int, d: int, c_L: float) -> float:
+    """``t² = (c_L η/(n√(hd)))² ν²``: remainder entry variance is ``t² a_i² λ_k(C)``, C = XᵀD_r²X."""
+    return (c_L * lr / (n * math.sqrt(h * d))) ** 2 * nu2
+
+
+def _gd_profile(a2: np.ndarray, wa: np.ndarray, lamC: np.ndarray, wc: np.ndarray, t2: float) -> _Profile:
+    """``V_ik = 1 + t²a_i²λ_k``: A = [1, a_i²], B = [1, t²λ_k] (atoms compressed for the solver)."""
+    A, wa = _compress(np.stack([np.ones_like(a2), a2], 1), wa)
+    B, wb = _compress(np.stack([np.ones_like(lamC), t2 * lamC], 1), wc)
+    return _Profile(A, wa, B, wb)
+
+
+def _gd_rt(P: _Profile, cols: np.ndarray) -> Callable[[float], np.ndarray]:
+    """``R̃(z)`` on the column atoms ``cols = t²λ_k``: ``1/(z(1 + T0 + T1 t²λ_k))`` (real z above the bulk)."""
+    def rt(z: float) -> np.ndarray:
+        zz, _, T = _solve_profile(np.array([z]), P)
+        T0, T1 = T[0].real
+        return 1.0 / (z * (1.0 + T0 + T1 * cols))
+    return rt
+
+
+def _finish(opt: str, form: str, lr: float, P: _Profile, rt: Callable, sp: _Spike) -> OneStepSpectrum:
+    law = _bulk_law(P)
+    roots, ob, oa = _outliers(rt, sp, law.upper)
+    order = np.argsort(roots)[::-1]
+    return OneStepSpectrum(optimizer=opt, form=form, lr=float(lr), bulk_edges=(law.lower, law.upper),
+                           outliers=roots[order], overlap_beta=None if ob is None else ob[order],
+                           overlap_a=oa[order], mass=law.mass, _law=law, _profile=P)
+
+
+# --------------------------------------------------------------------------- plug-in
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Realised quantities of one draw (no gradient is formed)."""
+
+    W0: np.ndarray
+    a: np.ndarray
+    r: np.ndarray
+    g: np.ndarray
+    C: np.ndarray
+    beta: np.ndarray | None
+    mu1: float
+    nu2: float
+
+
+def _realise(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> _Data:
+    W0 = check_matrix("W0", W0)
+    h, d = W0.shape
+    a = check_vector("a", a, h)
+    if not np.any(a):
+        raise TheoryArgumentError("a=<all zeros>: the readout must have at least one nonzero entry")
+    X = check_matrix("X", X, (None, d))
+    y = check_vector("y", y, X.shape[0])
+    b = None
+    if beta is not None:
+        b = check_vector("beta", beta, d)
+        if not np.any(b):
+            raise TheoryArgumentError("beta=<all zeros>: the teacher direction must be nonzero")
+        b = b / np.linalg.norm(b)
+    act = activation_stats(activation)
+    if act.nu2 <= 0:
+        raise TheoryArgumentError(f"activation={activation!r}: needs Var σ'(z) > 0 (not linear)")
+    r = y - activation_function(activation)(X @ W0.T / math.sqrt(d)) @ a / math.sqrt(h)
+    Xr = X * r[:, None]
+    return _Data(W0=W0, a=a, r=r, g=X.T @ r / X.shape[0], C=Xr.T @ Xr, beta=b, mu1=act.mu1, nu2=act.nu2)
+
+
+def _gd_plugin(lr: float, D: _Data, lamC: np.ndarray, O: np.ndarray, c_L: float) -> OneStepSpectrum:
+    """GD plug-in: profile from the realised a_i² and eigenvalues of C; ``ξ = W0ᵀâ + θg`` with
+    ``θ = c_L η μ1 ‖a‖/√(hd)`` in C's eigenbasis; noise term ``t²(Σ_i â_i²a_i²)λ_k``."""
+    h, d = D.W0.shape
+    n = D.r.size
+    a2 = D.a**2
+    ahat = D.a / np.linalg.norm(D.a)
+    t2 = _gd_t2(lr, D.nu2, n, h, d, c_L)
+    P = _gd_profile(a2, np.ones(h), lamC, np.ones(d), t2)
+    theta = c_L * lr * D.mu1 * np.linalg.norm(D.a) / math.sqrt(h * d)
+    xi = O.T @ (D.W0.T @ ahat + theta * D.g)
+    sp = _Spike(Xi=xi[:, None], noise=t2 * float(ahat**2 @ a2) * lamC,
+                beta=None if D.beta is None else O.T @ D.beta, alpha=np.ones(1))
+    return _finish("gd", "plugin", lr, P, _gd_rt(P, t2 * lamC), sp)
+
+
+def _adam_K(D: _Data) -> tuple[np.ndarray, np.ndarray]:
+    """Sign-row covariance ``K = diag(1 − m² − c²s²) + D_c C̃ D_c``, ``C̃ = ν²C/n²``; returns (m, K)."""
+    n = D.r.size
+    Ct = D.nu2 * D.C / n**2
+    s = np.sqrt(np.diag(Ct))
+    u = D.mu1 * D.g / s
+    m = special.erf(u / math.sqrt(2.0))
+    c = _SQRT_2_OVER_PI * np.exp(-0.5 * u**2) / s
+    K = Ct * np.outer(c, c)
+    K[np.diag_indices_from(K)] = 1.0 - m**2
+    return m, K
+
+
+def _adam_basis(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``U = [ŝ, e]``, e the unit vector of span(ŝ, â) orthogonal to ŝ; returns (U, α = Uᵀâ)."""
+    h = a.size
+    ahat = a / np.linalg.norm(a)
+    s_hat = np.sign(a) / math.sqrt(h)
+    rho = float(s_hat @ ahat)
+    e = ahat - rho * s_hat
+    ne = np.linalg.norm(e)
+    if ne < 1e-12:  # |a| constant: â = ŝ
+        e = np.zeros(h)
+    else:
+        e = e / ne
+    return np.stack([s_hat, e], 1), np.array([rho, ne])
+
+
+def _adam_rt(P: _Profile, sig: np.ndarray) -> Callable[[float], np.ndarray]:
+    """``R̃(z) = 1/(z(1 + T σ_k))`` on the eigenvalues σ_k of Σ = I + η²K (rows iid N(0, Σ))."""
+    def rt(z: float) -> np.ndarray:
+        _, _, T = _solve_profile(np.array([z]), P)
+        return 1.0 / (z * (1.0 + T[0, 0].real * sig))
+    return rt
+
+
+def _adam_plugin(lr: float, D: _Data, m: np.ndarray, kap: np.ndarray, O: np.ndarray) -> OneStepSpectrum:
+    """Adam plug-in: bulk rows N(0, I + η²K) with K's realised eigenvalues; ``Ξ0 = [W0ᵀŝ + η√h m, W0ᵀe]``;
+    noise ``η²κ_k`` per eigen-direction of K."""
+    h, d = D.W0.shape
+    sig = 1.0 + lr**2 * kap
+    B, wb = _compress(sig[:, None])
+    P = _Profile(np.ones((1, 1)), np.array([float(h)]), B, wb)
+    U, alpha = _adam_basis(D.a)
+    Xi0 = D.W0.T @ U
+    Xi0[:, 0] += lr * math.sqrt(h) * m
+    sp = _Spike(Xi=O.T @ Xi0, noise=lr**2 * kap, beta=None if D.beta is None else O.T @ D.beta,
+                alpha=alpha)
+    return _finish("adam", "plugin", lr, P, _adam_rt(P, sig), sp)
+
+
+def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
+                             beta: Any = None, activation: str = "tanh", c_L: float = 2.0
+                             ) -> OneStepSpectrum | list[OneStepSpectrum]:
+    """Eigenvalue law of W1ᵀW1 after one step, from the realised W0 (h×d), a (h), X (n×d), y (n).
+
+    Uses only: ``r = y − f0(X)`` (f0 with W0, a), ``g = Xᵀr/n``, ``C = XᵀD_r²X`` (d×d, eigendecomposed
+    once), ``W0ᵀâ`` and (Adam) ``W0ᵀŝ``, ``W0ᵀe``, the a_i² and the Hermite constants μ1, ν² of σ'. It
+    never evaluates σ'(W0X) (the step's gradient). GD: variance profile ``1 + t²a_i²λ_k(C)``; Adam: rows
+    ``N(0, I + η²K)`` with K from :func:`_adam_K`. See the module docstring for the equations.
+    ``lr``: a scalar gives one :class:`OneStepSpectrum`, an array a list (one per entry, flattened order).
+    """
+    opt = check_choice("optimizer", optimizer, _OPTIMIZERS)
+    lrs = check_nonnegative_array("lr", lr)
+    c_L = check_positive("c_L", c_L)
+    D = _realise(W0, a, X, y, beta, activation)
+    if opt == "gd":
+        lamC, O = np.linalg.eigh(D.C)
+        lamC = np.clip(lamC, 0.0, None)
+        out = [_gd_plugin(float(e), D, lamC, O, c_L) for e in lrs.ravel()]
+    else:
+        m, K = _adam_K(D)
+        kap, O = np.linalg.eigh(K)
+        kap = np.clip(kap, 0.0, None)
+        out = [_adam_plugin(float(e), D, m, kap, O) for e in lrs.ravel()]
+    return out[0] if np.ndim(lr) == 0 else out
