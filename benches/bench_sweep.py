@@ -2,7 +2,7 @@
 step-0 probe shared by the runs of a repeat) against the same runs one by one through `htcore.train`
 in this process (OpenBLAS with its default 2 threads), timed alternately in one session.
 
-The sweep is the learning-rate grid of reference-model §6 (9 η × GD/Adam, probes at steps 0 and 10)
+The sweep is the learning-rate grid of docs/model.md §8 (9 η × GD/Adam, probes at steps 0 and 10)
 with 1 repeat at a reduced size (n = 1000, d = 500, h = 750) so that a round takes under a minute on a
 quiet machine (2 alternating rounds, no warm-up: every sweep spawns fresh workers anyway); the sweep's
 time includes spawning its workers. Target: sweep time / one-by-one time ≤ 2/3 (≥ 1.5× the

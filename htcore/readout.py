@@ -1,7 +1,7 @@
 """Ridge readout on frozen first-layer features, its losses and kernel–target alignment (KTA).
 
 Features of a set X̃ (m×d): `Φ = σ(X̃ Wᵀ/s)/√h` with s = √d ("intended") or s = d ("reference", the
-published implementation's double scaling, reference-model §5.1). Ridge readout fitted on the probe set:
+published implementation's double scaling, docs/model.md §6). Ridge readout fitted on the probe set:
 
     â = argmin (1/n)‖ỹ − Φa‖² + (λ/h)‖a‖² = (ΦᵀΦ + (λ/h)·n·I_h)⁻¹ Φᵀỹ,
 

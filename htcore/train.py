@@ -62,8 +62,8 @@ def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace, step
     - sim: |⟨v1, β⟩|, v1 the top right singular vector of W;
     - sigma1, sigma2: the two largest singular values; frobenius: ‖W‖_F;
       stable_rank: ‖W‖_F²/σ1²;
-    - alpha_hill: Hill estimator with xmin at the median eigenvalue (reference-model §4);
-    - alpha_ks: power-law MLE at the KS-optimal xmin (reference-model §4).
+    - alpha_hill: Hill estimator with xmin at the median eigenvalue (docs/model.md §5.5);
+    - alpha_ks: power-law MLE at the KS-optimal xmin (docs/model.md §5.6).
     """
     readout = evaluate_readout(W, problem.X_probe, problem.y_probe, problem.X_test, problem.y_test,
                                activation=config.activation, reg_lambda=config.reg_lambda,

@@ -1,8 +1,8 @@
 """Slow, obviously-correct NumPy reference for the htcore student network.
 
 Written for clarity, not speed.  It deliberately does NOT import htcore: it is an
-independent transcription of shared/reference-model.md sections 2-3 (plus the
-activation / optimiser extensions listed in the task brief), used to test the fast
+independent transcription of docs/model.md §2 Student and loss and §3 Optimisers
+(every activation and optimiser option listed there), used to test the fast
 engine and cross-checked against the PyTorch-autograd reference in
 ``tests/reference_torch.py``.
 

@@ -35,7 +35,7 @@ def rel(A, B) -> float:
 
 
 def make_problem(seed: int = 0, n: int = N, d: int = D, h: int = H):
-    """Teacher-student data as in shared/reference-model.md section 1 (small sizes)."""
+    """Teacher-student data as in docs/model.md §1 Data and teacher (small sizes)."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     W0 = rng.standard_normal((h, d))

@@ -2,7 +2,7 @@
 
 Depends only on numpy, scipy and sympy; never imports :mod:`htcore`. Convention everywhere: W is h×d with
 N(0,1) entries, student ``f(x) = aᵀσ(Wx/√d)/√h``, loss ``L = (c_L/2n) Σ (f − y)²`` (c_L = 2 is the
-reference MSE without ½). Formulas follow ``shared/theory-notes.md``.
+reference MSE without ½). Formulas, derivations and accuracy: ``docs/theory.md``.
 """
 
 from ._validate import TheoryArgumentError

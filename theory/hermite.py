@@ -1,4 +1,4 @@
-"""Gaussian (Hermite) coefficients of activations and teachers (theory-notes §1).
+"""Gaussian (Hermite) coefficients of activations and teachers (docs/theory.md §1).
 
 For z ~ N(0, 1) and probabilists' Hermite polynomials He_k (He_0 = 1, He_1 = z, He_2 = z² − 1,
 He_3 = z³ − 3z, He_4 = z⁴ − 6z² + 3):
@@ -62,7 +62,7 @@ _FD_STEP = 1e-5
 
 @dataclass(frozen=True)
 class HermiteStats:
-    """Gaussian statistics of a function σ, z ~ N(0,1) (theory-notes §1).
+    """Gaussian statistics of a function σ, z ~ N(0,1) (docs/theory.md §1).
 
     ``mu0 … mu4`` = ``E[σ(z) He_k(z)]``; ``mean_sq`` = ``E[σ(z)²]``; ``nu2`` = ``Var σ'(z)``.
     """
@@ -83,7 +83,7 @@ class HermiteStats:
 
 @dataclass(frozen=True)
 class TeacherStats:
-    """Teacher statistics for ``y = σ*(βᵀx) + N(0, ρ²)`` with ‖β‖ = 1 (theory-notes §1).
+    """Teacher statistics for ``y = σ*(βᵀx) + N(0, ρ²)`` with ‖β‖ = 1 (docs/theory.md §1).
 
     ``mu1_star = E[z σ*(z)]``, ``mean_sq = E[σ*(z)²]``, ``ey2 = E[y²] = E[σ*²] + ρ²``,
     ``noise_var = ρ²``, ``stats`` = the full :class:`HermiteStats` of σ*.
@@ -161,7 +161,7 @@ def hermite_stats(fn: Fn, *, derivative: Fn | None = None, nodes: int = _DEFAULT
 
     Quadrature as in :func:`gaussian_expectation`. ``derivative`` is σ' (used only for ν²); when omitted
     it is approximated by a central difference with step 1e-5 (absolute error ~1e-10·|σ'''|). Source:
-    theory-notes §1; no loss convention involved.
+    docs/theory.md §1; no loss convention involved.
     """
     if not callable(fn):
         raise TheoryArgumentError(f"fn={fn!r}: must be a callable mapping arrays to arrays")
@@ -248,7 +248,7 @@ def exact_stats(name: str) -> "dict[str, sp.Expr]":
     * gelu (zΦ(z)): μ0 = 1/(2√π), μ1 = 1/2, μ2 = 3/(4√π), μ3 = 0, μ4 = −5/(8√π) (Stein's lemma
       with ∫φ² = 1/(2√π)).
     * tanh: none (empty dict).
-    Source: theory-notes §1 (ReLU row, softplus μ1); the erf/gelu values are derived here and checked
+    Derivations: docs/theory.md §1 (ReLU row, softplus μ1, erf and gelu by Stein's lemma); checked
     against adaptive quadrature in tests/theory.
     """
     check_choice("name", name, ACTIVATIONS + TEACHERS)
@@ -287,13 +287,13 @@ def activation_stats(name: str) -> HermiteStats:
 
     Exact sympy values where :func:`exact_stats` has them, quadrature (200-node Gauss–Hermite, or
     split Gauss–Legendre at the kink for relu) otherwise. tanh: μ1 = 0.605706, E σ² = 0.394294,
-    ν² = 0.097524 (theory-notes §1).
+    ν² = 0.097524 (docs/theory.md §1).
     """
     return _named_stats(check_choice("activation", name, ACTIVATIONS))
 
 
 def teacher_stats(name: str, label_noise_std: float = 0.3) -> TeacherStats:
-    """Teacher statistics for ``y = σ*(βᵀx) + N(0, ρ²)``, ‖β‖ = 1, x ~ N(0, I_d) (theory-notes §1).
+    """Teacher statistics for ``y = σ*(βᵀx) + N(0, ρ²)``, ‖β‖ = 1, x ~ N(0, I_d) (docs/theory.md §1).
 
     ``μ1* = E[z σ*(z)]`` and ``E[y²] = E[σ*(z)²] + ρ²`` (note E[y²] includes the teacher's mean μ0*²).
     softplus with ρ = 0.3: μ1* = 1/2, E[y²] = 0.921246 + 0.09.

@@ -2,7 +2,7 @@
 
 Numpy-free definitions only (no htcore import): `htcore.spectral.classify` measures the features of an
 ESD and calls :func:`phase` with them. Sources: Martin & Mahoney (2019, 2021) for the 5+1 phases and
-the α ranges; theory-notes §6 for the ranges used here:
+the α ranges; docs/theory.md §6 for the ranges used here:
 α ∈ (1, 2] very heavy, (2, 6] heavy/fat, > 6 weak, and α above ≈ 8 uninformative (a power-law fit of a
 Marchenko–Pastur bulk, or of a bulk plus one spike, returns such values).
 """
@@ -53,7 +53,7 @@ class Phase(str, Enum):
 
 
 def alpha_class(alpha: float) -> str:
-    """Class of a power-law exponent α of the ESD tail (theory-notes §6).
+    """Class of a power-law exponent α of the ESD tail (docs/theory.md §6).
 
     ``"very heavy"`` for α ∈ (1, 2], ``"heavy"`` for (2, 6], ``"weak"`` for (6, 8], ``"uninformative"``
     above 8 or when α is not finite, ``"invalid"`` for α ≤ 1 (not a normalisable tail).

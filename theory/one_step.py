@@ -1,4 +1,5 @@
-"""Spectrum of W after one GD step or one Adam step from a random init (theory-notes §3–§4).
+"""Spectrum of W after one GD step or one Adam step from a random init (docs/theory.md §3 One GD step,
+§4 One Adam step; bare § numbers below refer to that page).
 
 Model and convention: W0 is h×d with iid N(0,1) entries, ``f(x) = aᵀσ(Wx/√d)/√h`` with the readout a
 frozen, data ``x ~ N(0, I_d)``, labels ``y = σ*(βᵀx) + N(0, ρ²)`` with a unit teacher direction β, and
@@ -74,7 +75,7 @@ class OneStepPrediction:
     * ``normalized_spike_strength``: ``s̃ = s/√bulk_variance``; ``spiked``: ``s̃⁴ > hd`` (BBP).
     * ``overlap_beta``: ⟨v1, β⟩² (None when β is unknown); ``overlap_a``: ⟨u1, a/‖a‖⟩².
     * ``bulk_variance``: v_b (GD: 1; Adam: 1 + η²(1 − q)); ``bulk_edge``: predicted top edge of the bulk
-      (GD: generalised-MP edge for row variances 1 + ε²a_i², theory-notes §3 — it underestimates the
+      (GD: generalised-MP edge for row variances 1 + ε²a_i², docs/theory.md §3 — it underestimates the
       simulated bulk by ≈ 8 % at giant steps; Adam: √v_b(√h + √d)).
     * ``signal_fraction``: Adam's q (None for GD); ``per_neuron_alignment``: mean_i cos²(w_i, β) for GD
       (None for Adam, or when β is unknown).
@@ -113,7 +114,7 @@ class AsymptoticSetup:
 
     @property
     def er2(self) -> float:
-        """``E[r²] = E[y²] + A·Eσ²`` (with f0), ``E[y²]`` in the no-f0 limit (theory-notes §3)."""
+        """``E[r²] = E[y²] + A·Eσ²`` (with f0), ``E[y²]`` in the no-f0 limit (docs/theory.md §3)."""
         return self.ey2 + (self.readout_A * self.act.mean_sq if self.f0 else 0.0)
 
     @property
@@ -145,7 +146,7 @@ def _shape_bool(x: np.ndarray, scalar: bool) -> bool | np.ndarray:
 def asymptotic_setup(*, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
                      label_noise_std: float = 0.3, readout_A: float = 1.0, readout_abar: float | None = None,
                      c_L: float = 2.0, f0: bool = True) -> AsymptoticSetup:
-    """Validate the asymptotic inputs and collect the Hermite and teacher constants (theory-notes §1).
+    """Validate the asymptotic inputs and collect the Hermite and teacher constants (docs/theory.md §1).
 
     ``readout_abar=None`` means ``√(2/π)·√readout_A`` (E|a_i| for a_i ~ N(0, A)); an explicit value must
     satisfy ``0 < ā ≤ √A`` (Cauchy–Schwarz for ā = ‖a‖₁/h, A = ‖a‖²/h).
@@ -169,7 +170,7 @@ def asymptotic_setup(*, n: int, d: int, h: int, activation: str = "tanh", teache
 
 
 def _gd_theta(lr: np.ndarray, mu1: float, A: float, d: int, c_L: float) -> np.ndarray:
-    """``θ = c_L η μ1 √(A/d)``: W1 ≈ W0 + θ (a/‖a‖) gᵀ, g = Xᵀ(y − f0(X))/n (theory-notes §3)."""
+    """``θ = c_L η μ1 √(A/d)``: W1 ≈ W0 + θ (a/‖a‖) gᵀ, g = Xᵀ(y − f0(X))/n (docs/theory.md §3)."""
     return c_L * lr * mu1 * math.sqrt(A / d)
 
 
@@ -188,7 +189,7 @@ def _overlap_from_direction(s2: np.ndarray, h: int, d: int, proj_sq: np.ndarray)
 
 
 def _gd_eps2(lr: np.ndarray, er2: float, nu2: float, n: int, h: int, d: int, c_L: float) -> np.ndarray:
-    """Row-variance scale of the GD remainder, ``ε² = c_L²η²E[r²]ν²/(nhd)`` (theory-notes §3)."""
+    """Row-variance scale of the GD remainder, ``ε² = c_L²η²E[r²]ν²/(nhd)`` (docs/theory.md §3)."""
     return c_L**2 * lr**2 * er2 * nu2 / (n * h * d)
 
 
@@ -196,8 +197,8 @@ def _gd_per_neuron_asymptotic(lr: np.ndarray, theta: np.ndarray, s2: np.ndarray,
                               s: AsymptoticSetup) -> np.ndarray:
     """``E_z[(1 + u²θ²μ1*²)/(d + u²s² + ε²a²d)]``, ``a = √A z``, ``u² = z²/h``, z ~ N(0,1) (§3).
 
-    The ``ε²a²d`` term is the squared norm the remainder (row variance ε²a_i², theory-notes §3 "Bulk at
-    giant steps") adds to neuron i; it matters only at giant steps (≈ 8 % at 16·η_c).
+    The ``ε²a²d`` term is the squared norm the remainder (row variance ε²a_i², docs/theory.md §3
+    bulk edge) adds to neuron i; it matters only at giant steps (≈ 8 % at 16·η_c).
     """
     z, w = hermegauss(120)
     u2 = z**2 / s.h
@@ -219,7 +220,7 @@ def _gaussian_a2(h: int, A: float) -> np.ndarray:
 
 
 def gd_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
-    """One GD step, asymptotic form (theory-notes §3), loss ``(c_L/2n)Σ(f − y)²``.
+    """One GD step, asymptotic form (docs/theory.md §3), loss ``(c_L/2n)Σ(f − y)²``.
 
     ``θ = c_L η μ1 √(A/d)``, ``G² = μ1*² + μ1²A + (d/n)(E[y²] + A·Eσ²)``, ``s² = θ²G² − 2c_L η μ1² A``
     (no-f0 limit: ``s² = θ²(μ1*² + (d/n)E[y²])``); ``σ1 = √((s²+h)(s²+d))/s`` if ``s⁴ > hd`` else
@@ -261,7 +262,7 @@ def _assemble(optimizer: str, form: str, lr: np.ndarray, scalar: bool, s_eff2: n
 
 
 def _adam_constants(s: AsymptoticSetup) -> tuple[float, float, float, float]:
-    """``(σ_ξ, κ_t², q, ⟨W0ᵀŝ, m⟩)`` of theory-notes §4.
+    """``(σ_ξ, κ_t², q, ⟨W0ᵀŝ, m⟩)`` of docs/theory.md §4.
 
     ``σ_ξ² = E[r²]ν²/n``, ``κ_t² = μ1²G²/(dσ_ξ²)``, ``q = (2/π)·arcsin(κ_t²/(1 + κ_t²))`` and
     ``⟨W0ᵀŝ, m⟩ = −√d μ1² ā √(2/π)/(σ_ξ√(1 + κ_t²))`` (0 in the no-f0 limit).
@@ -270,7 +271,7 @@ def _adam_constants(s: AsymptoticSetup) -> tuple[float, float, float, float]:
     if sig_xi == 0.0:
         raise TheoryArgumentError(
             "activation: Var σ'(z) = 0 (linear σ) makes the Adam sign step deterministic; "
-            "the formulas of theory-notes §4 need nu2 > 0")
+            "the formulas of docs/theory.md §4 need nu2 > 0")
     kappa2 = s.act.mu1**2 * s.grad_sq / (s.d * sig_xi**2)
     q = (2.0 / math.pi) * math.asin(kappa2 / (1.0 + kappa2))
     omega_m = 0.0
@@ -281,7 +282,7 @@ def _adam_constants(s: AsymptoticSetup) -> tuple[float, float, float, float]:
 
 
 def adam_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
-    """One Adam (sign) step, asymptotic form (theory-notes §4); independent of c_L.
+    """One Adam (sign) step, asymptotic form (docs/theory.md §4); independent of c_L.
 
     ``s_eff² = η²hdq + 2η√h⟨W0ᵀŝ,m⟩``, ``v_b = 1 + η²(1 − q)``, ``s̃² = s_eff²/v_b``, σ1 from the spiked
     formula with variance v_b; ``⟨m,β⟩ = (μ1μ1*/σ_ξ)√(2/π)/√(1+κ_t²)``,
@@ -307,7 +308,7 @@ def adam_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
 def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                      teacher: str = "softplus", label_noise_std: float = 0.3, readout_A: float = 1.0,
                      readout_abar: float | None = None, c_L: float = 2.0, f0: bool = True) -> OneStepPrediction:
-    """Asymptotic spectrum of W1 after one GD or Adam step (theory-notes §3, §4).
+    """Asymptotic spectrum of W1 after one GD or Adam step (docs/theory.md §3, §4).
 
     Loss ``(c_L/2n)Σ(f − y)²`` (c_L = 2: reference MSE). ``readout_A = ‖a‖²/h``, ``readout_abar = ‖a‖₁/h``
     (None → √(2/π)·√A). ``f0=False`` is the no-f0 limit (readout so small that f0 ≈ 0). At the default
@@ -350,7 +351,7 @@ def bbp_lr(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", 
            c_L: float = 2.0, f0: bool = True) -> float:
     """Smallest learning rate at which one step creates an outlier (BBP transition), asymptotic form.
 
-    Positive root ``η_c = (−c1 + √(c1² − 4c2c0))/(2c2)`` of :func:`bbp_quadratic` (theory-notes §3, §4);
+    Positive root ``η_c = (−c1 + √(c1² − 4c2c0))/(2c2)`` of :func:`bbp_quadratic` (docs/theory.md §3, §4);
     ``inf`` if ``c2 ≤ 0`` (no spike at any η). Loss ``(c_L/2n)Σ(f − y)²``. Default sizes, c_L = 2:
     GD ≈ 1259.8, Adam ≈ 0.049. No-f0 GD limit: ``(hd)^¾/(c_L μ1 ‖a‖ √(μ1*² + dE[y²]/n))``.
     """
@@ -405,7 +406,7 @@ def _proj_sq(xi_dot_b: np.ndarray | None, xi_sq: np.ndarray) -> np.ndarray | Non
 
 def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, activation: str = "tanh",
               c_L: float = 2.0) -> OneStepPrediction:
-    """One GD step, plug-in form (theory-notes §3), loss ``(c_L/2n)Σ(f − y)²``.
+    """One GD step, plug-in form (docs/theory.md §3), loss ``(c_L/2n)Σ(f − y)²``.
 
     From the realised data: ``u = a/‖a‖``, ``θ = c_L η μ1 √(A/d)``, ``g = Xᵀ(y − f0(X))/n``,
     ``ξ = W0ᵀu + θg``, ``s² = ‖ξ‖² − d``; σ1 and ⟨u1,u⟩² from the spiked formulas of §2;
@@ -432,7 +433,7 @@ def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, act
 
 def _gd_per_neuron_plugin(theta: np.ndarray, eps2: np.ndarray, u: np.ndarray, R: _Realised) -> np.ndarray:
     """mean_i (w_i0·β + θu_i g·β)² / (‖w_i0 + θu_i g‖² + ε²a_i²d): exact cos² on the rank-one model,
-    plus the remainder's squared row norm ε²a_i²d (theory-notes §3); vectorised over θ."""
+    plus the remainder's squared row norm ε²a_i²d (docs/theory.md §3); vectorised over θ."""
     wb, wg, ww = R.W0 @ R.beta, R.W0 @ R.g, np.einsum("ij,ij->i", R.W0, R.W0)
     t = theta[..., None] * u
     num = (wb + t * (R.g @ R.beta)) ** 2
@@ -442,7 +443,7 @@ def _gd_per_neuron_plugin(theta: np.ndarray, eps2: np.ndarray, u: np.ndarray, R:
 
 def adam_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None,
                 activation: str = "tanh", c_L: float = 2.0) -> OneStepPrediction:
-    """One Adam (sign) step, plug-in form (theory-notes §4); independent of c_L (validated only).
+    """One Adam (sign) step, plug-in form (docs/theory.md §4); independent of c_L (validated only).
 
     ``σ̂_ξ² = mean(r²)ν²/n``, ``m = erf(μ1 g/(√2 σ̂_ξ))``, ``q = ‖m‖²/d``, ``ŝ = sign(a)/√h``,
     ``ξ = W0ᵀŝ + η√h m``, ``v_b = 1 + η²(1 − q)``, ``s̃² = (‖ξ‖² − d v_b)/v_b``; σ1 from the spiked formula
@@ -475,8 +476,8 @@ def plugin_one_step(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
 
     Loss ``(c_L/2n)Σ(f − y)²`` (c_L = 2: reference MSE; Adam's sign step ignores c_L). ``beta`` is the
     teacher direction (normalised here); without it ``overlap_beta`` and ``per_neuron_alignment`` are
-    None. Formulas: :func:`gd_plugin` (theory-notes §3) and :func:`adam_plugin` (§4); they matched
-    direct simulation to 0.1–0.5 % in σ1 in the notes' checks.
+    None. Formulas: :func:`gd_plugin` (docs/theory.md §3) and :func:`adam_plugin` (§4); above 1.5·η_c they
+    match direct simulation to ≤ 0.5 % in σ1 at the default size (docs/theory.md §7).
     """
     opt = _check_optimizer(optimizer)
     fn = gd_plugin if opt == "gd" else adam_plugin

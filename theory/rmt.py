@@ -1,6 +1,6 @@
 """Random-matrix anchors: Marchenko–Pastur, Tracy–Widom, spiked rectangular matrices, Silverstein edge.
 
-Conventions (theory-notes §2): a matrix is h×d with iid N(0, ``variance``) entries; eigenvalues are those
+Conventions (docs/theory.md §2): a matrix is h×d with iid N(0, ``variance``) entries; eigenvalues are those
 of WᵀW (or WWᵀ) **unnormalised** unless the name says ``normalized``; singular values are their square
 roots. Spiked model: ``M = W0 + s·u vᵀ`` with unit u ∈ R^h, v ∈ R^d independent of W0, and
 ``s̃ = s/√variance``. Functions accepting a spike strength or eigenvalue are vectorised: a scalar in gives a
@@ -8,7 +8,7 @@ roots. Spiked model: ``M = W0 + s·u vᵀ`` with unit u ∈ R^h, v ∈ R^d indep
 
 Sources: Marchenko & Pastur (1967); Johnstone (2001) and Tracy & Widom (1996) for the edge scale;
 Benaych-Georges & Nadakuditi (2012) for the spiked rectangular model; Silverstein & Choi (1995) for
-the edge of a variance profile. All in the form of ``shared/theory-notes.md`` §2 and §3.
+the edge of a variance profile. Statements, derivations and accuracy: ``docs/theory.md`` §2 (bare § numbers below refer to it).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _out(x: np.ndarray, scalar: bool) -> float | np.ndarray:
 def mp_singular_edges(h: int, d: int, variance: float = 1.0) -> tuple[float, float]:
     """Edges of the Marchenko–Pastur singular-value bulk of an h×d N(0, v) matrix.
 
-    Formula: ``(√v·|√h − √d|, √v·(√h + √d))`` (theory-notes §2). No loss convention enters.
+    Formula: ``(√v·|√h − √d|, √v·(√h + √d))`` (docs/theory.md §2). No loss convention enters.
     """
     h, d, v = _sizes(h, d, variance)
     return float(np.sqrt(v) * abs(np.sqrt(h) - np.sqrt(d))), float(np.sqrt(v) * (np.sqrt(h) + np.sqrt(d)))
@@ -70,7 +70,7 @@ def mp_singular_edges(h: int, d: int, variance: float = 1.0) -> tuple[float, flo
 def mp_eigen_edges(h: int, d: int, variance: float = 1.0) -> tuple[float, float]:
     """Edges of the nonzero eigenvalues of WᵀW (unnormalised) for an h×d N(0, v) matrix W.
 
-    Formula: ``(v(√h − √d)², v(√h + √d)²)``, the squares of :func:`mp_singular_edges` (theory-notes §2).
+    Formula: ``(v(√h − √d)², v(√h + √d)²)``, the squares of :func:`mp_singular_edges` (docs/theory.md §2).
     """
     lo, hi = mp_singular_edges(h, d, variance)
     return lo * lo, hi * hi
@@ -82,7 +82,7 @@ def mp_density(lam: Any, h: int, d: int, variance: float = 1.0) -> float | np.nd
     With ``p = min(h, d)``, ``N = max(h, d)``, ``γ = p/N ≤ 1`` and ``x = λ/(vN)``:
     ``ρ(λ) = √((x₊ − x)(x − x₋)) / (2πγx) / (vN)``, ``x± = (1 ± √γ)²``, zero outside ``[x₋, x₊]``.
     Eigenvalues are unnormalised (those of WᵀW or WWᵀ, whichever is p×p); the density integrates to 1.
-    Source: Marchenko & Pastur (1967), theory-notes §2 rescaled by vN.
+    Source: Marchenko & Pastur (1967), docs/theory.md §2 rescaled by vN.
     """
     h, d, v = _sizes(h, d, variance)
     p, big = min(h, d), max(h, d)
@@ -104,7 +104,7 @@ def _check_gamma(gamma: Any) -> float:
 
 
 def mp_normalized_edges(gamma: float) -> tuple[float, float]:
-    """Edges ``λ± = (1 ± √γ)²`` of the MP law for eigenvalues of WᵀW/h, ``γ = d/h`` (theory-notes §2)."""
+    """Edges ``λ± = (1 ± √γ)²`` of the MP law for eigenvalues of WᵀW/h, ``γ = d/h`` (docs/theory.md §2)."""
     g = _check_gamma(gamma)
     return float((1.0 - np.sqrt(g)) ** 2), float((1.0 + np.sqrt(g)) ** 2)
 
@@ -112,7 +112,7 @@ def mp_normalized_edges(gamma: float) -> tuple[float, float]:
 def mp_density_normalized(x: Any, gamma: float) -> float | np.ndarray:
     """Continuous part of the MP law for the eigenvalues of WᵀW/h, W h×d N(0,1), ``γ = d/h``.
 
-    Formula (theory-notes §2): ``ρ(λ) = √((λ₊ − λ)(λ − λ₋)) / (2πγλ)``, ``λ± = (1 ± √γ)²``, zero outside.
+    Formula (docs/theory.md §2): ``ρ(λ) = √((λ₊ − λ)(λ − λ₋)) / (2πγλ)``, ``λ± = (1 ± √γ)²``, zero outside.
     It integrates to ``min(1, 1/γ)``; for γ > 1 the remaining mass is the atom at 0 returned by
     :func:`mp_zero_atom` (it is *not* included here).
     """
@@ -130,7 +130,7 @@ def tw_scale(h: int, d: int, variance: float = 1.0) -> float:
     """Tracy–Widom fluctuation scale of the top singular value of an h×d N(0, v) matrix.
 
     ``σ1 ≈ √v(√h + √d) + tw_scale·TW1`` with ``tw_scale = ½·√v·(h^−½ + d^−½)^(1/3)``
-    (Johnstone 2001 for the top eigenvalue, halved by the square root; theory-notes §2).
+    (Johnstone 2001 for the top eigenvalue, halved by the square root; docs/theory.md §2).
     At 1500×1000, v = 1: ≈ 0.193.
     """
     h, d, v = _sizes(h, d, variance)
@@ -154,7 +154,7 @@ def spiked_sigma1(s: Any, h: int, d: int, variance: float = 1.0) -> float | np.n
     """Top singular value of ``W0 + s·u vᵀ`` (h×d, W0 iid N(0, v), unit u, v independent of W0).
 
     With ``s̃ = s/√v``: ``σ1 = √v·√((s̃² + h)(s̃² + d))/s̃`` if ``s̃⁴ > hd``, else the bulk edge
-    ``√v(√h + √d)`` (Benaych-Georges & Nadakuditi 2012; theory-notes §2). Vectorised over ``s``.
+    ``√v(√h + √d)`` (Benaych-Georges & Nadakuditi 2012; docs/theory.md §2). Vectorised over ``s``.
     """
     h, d, v = _sizes(h, d, variance)
     st = _strength(s) / np.sqrt(v)
@@ -182,7 +182,7 @@ def spiked_overlaps(s: Any, h: int, d: int, variance: float = 1.0) -> SpikedOver
     """Squared overlaps of the top singular vectors of ``W0 + s·u vᵀ`` with u and v.
 
     With ``s̃ = s/√v``: ``⟨u1,u⟩² = (s̃⁴ − hd)₊/(s̃²(s̃² + h))``, ``⟨v1,v⟩² = (s̃⁴ − hd)₊/(s̃²(s̃² + d))``
-    (Benaych-Georges & Nadakuditi 2012; theory-notes §2). Zero below the BBP threshold. Vectorised.
+    (Benaych-Georges & Nadakuditi 2012; docs/theory.md §2). Zero below the BBP threshold. Vectorised.
     """
     h, d, v = _sizes(h, d, variance)
     st2 = _strength(s) ** 2 / v
@@ -198,7 +198,7 @@ def spike_strength_from_sigma1(sigma1: Any, h: int, d: int, variance: float = 1.
     """Inverse of :func:`spiked_sigma1`: spike strength s from an observed outlier σ1.
 
     With ``σ̃ = σ1/√v`` and ``b = σ̃² − h − d``: ``s̃² = ½[b + √(b² − 4hd)]``, ``s = √v·s̃``
-    (theory-notes §2). Defined for ``σ1 ≥ √v(√h+√d)`` (at the edge it returns the BBP threshold);
+    (docs/theory.md §2). Defined for ``σ1 ≥ √v(√h+√d)`` (at the edge it returns the BBP threshold);
     below the edge the strength is not identifiable and ``nan`` is returned. Vectorised.
     """
     h, d, v = _sizes(h, d, variance)
@@ -213,7 +213,7 @@ def spike_strength_from_sigma1(sigma1: Any, h: int, d: int, variance: float = 1.
 def generalized_mp_edge(row_variances: Any, d: int) -> float:
     """Top bulk edge (singular value) of an h×d Gaussian matrix with row variances ``τ_i`` (i = 1…h).
 
-    Silverstein equation for the row profile (theory-notes §3 "Bulk at giant steps", transposed):
+    Silverstein equation for the row profile (docs/theory.md §2.4 and §3, transposed):
     solve ``1/m² = (1/d) Σ_i τ_i²/(1 + τ_i m)²`` for ``m ∈ (−1/τ_max, 0)``, then
     ``z(m) = −1/m + (1/d) Σ_i τ_i/(1 + τ_i m)`` and ``edge = √(d·z(m))``.
     For constant τ_i = v this is ``√v(√h + √d)``. Source: Silverstein & Choi (1995).

@@ -1,15 +1,15 @@
-"""Learning-rate scales at which one update is as large as W0 (theory-notes §5, §8).
+"""Learning-rate scales at which one update is as large as W0 (docs/theory.md §5).
 
 Convention: W0 h×d with N(0,1) entries, ``f = aᵀσ(Wx/√d)/√h``, loss ``(c_L/2n)Σ(f − y)²`` (c_L = 2 is the
 reference MSE). ``‖W0‖_op ≈ √h + √d`` and ``‖W0‖_F ≈ √(hd)``.
 
 * GD update: ``ΔW ≈ θ·(a/‖a‖)gᵀ + remainder`` with ``θ = c_L η μ1 √(A/d)``, ``‖g‖² ≈ G²`` and a remainder of
-  squared Frobenius norm ``c_L²η²A·E[r²]ν²/n`` (theory-notes §3). Operator scale Θ(d), Frobenius Θ(d^{3/2}).
+  squared Frobenius norm ``c_L²η²A·E[r²]ν²/n`` (docs/theory.md §3). Operator scale Θ(d), Frobenius Θ(d^{3/2}).
 * Adam (sign) update: ``ΔW = η·sign(·)`` = ``η(√h ŝ mᵀ + N)`` with ``‖m‖² = dq``, N of entry variance 1 − q
-  (theory-notes §4); its Frobenius norm is exactly ``η√(hd)``. Operator scale Θ(d^{−½}), Frobenius Θ(1).
+  (docs/theory.md §4); its Frobenius norm is exactly ``η√(hd)``. Operator scale Θ(d^{−½}), Frobenius Θ(1).
 
 Ba et al. (2022) parameterisation: ``W_Ba = W/√d`` (entries N(0, 1/d)). For GD, ``η·c_L = d·η_Ba·c_L,Ba``
-(theory-notes §8: a gradient step on W_Ba is a step of d·η_Ba on W). For a sign step the loss scale cancels
+(docs/theory.md §5: a gradient step on W_Ba is a step of d·η_Ba on W). For a sign step the loss scale cancels
 and ``η = √d·η_Ba`` (derived here by the same change of variables; Ba et al. study GD only).
 """
 
@@ -52,7 +52,7 @@ def _convert_factor(optimizer: str, d: int, c_L: float, c_L_ba: float) -> float:
 def lr_to_ba(lr: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float = 1.0) -> float | np.ndarray:
     """Convert a learning rate of this parameterisation to Ba et al.'s.
 
-    GD: ``η_Ba = η·c_L/(d·c_L,Ba)`` (theory-notes §8; Ba et al. use the ½-MSE, c_L,Ba = 1). Adam (sign
+    GD: ``η_Ba = η·c_L/(d·c_L,Ba)`` (docs/theory.md §5; Ba et al. use the ½-MSE, c_L,Ba = 1). Adam (sign
     step): ``η_Ba = η/√d``. Vectorised over ``lr``.
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
@@ -92,7 +92,7 @@ def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh
     """Learning rates at which one GD/Adam update matches ‖W0‖_op = √h+√d and ‖W0‖_F = √(hd) (§5).
 
     Loss ``(c_L/2n)Σ(f − y)²``. GD: ``η_op = (√h+√d)√d/(c_L μ1 √A G)`` (≈ 1.6·10³ at the default sizes),
-    ``η_F = √(hd)/(c_L√A·√(μ1²G²/d + E[r²]ν²/n))`` (≈ 2.6·10⁴; the notes' rank-one estimate 2.7·10⁴ omits
+    ``η_F = √(hd)/(c_L√A·√(μ1²G²/d + E[r²]ν²/n))`` (≈ 2.6·10⁴; the rank-one-only estimate 2.8·10⁴ omits
     the remainder). Adam: ``η_op = (√h+√d)/σ1(sign step of unit size)`` (≈ 0.07), ``η_F = 1``.
     ``parameterisation="ba"`` converts with :func:`lr_to_ba`.
     """

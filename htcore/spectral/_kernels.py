@@ -3,7 +3,7 @@
 All kernels take ``logs``: the natural logs of an ascending, positive sample (so ties are equal logs).
 For a candidate index ``i`` (tail ``j ≥ i``, ``k = N − i`` points) the continuous MLE is
 ``α_i = 1 + k / Σ_{j≥i} ln(λ_j/λ_i)`` and the KS distance is
-``D_i = max_{0≤m<k} |1 − exp((1 − α_i)(ln λ_{i+m} − ln λ_i)) − m·(1/k)|`` (reference-model §4; m/k is
+``D_i = max_{0≤m<k} |1 − exp((1 − α_i)(ln λ_{i+m} − ln λ_i)) − m·(1/k)|`` (docs/model.md §5.6; m/k is
 computed as m·(1/k), which differs from a division by at most one rounding).
 """
 

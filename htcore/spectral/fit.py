@@ -1,6 +1,6 @@
 """Power-law fits of an ESD tail: Hill estimator, KS-optimal continuous MLE (Clauset et al. 2009).
 
-Conventions (reference-model §4, theory-notes §6): eigenvalues are sorted ascending
+Conventions (docs/model.md §5.5–§5.6, docs/theory.md §6): eigenvalues are sorted ascending
 ``λ_(0) ≤ … ≤ λ_(N−1)`` after exact zeros (and round-off negatives) are dropped; for a tail starting at
 ``xmin = λ_(i)`` with ``k = N − i`` points the MLE is ``α = 1 + k / Σ_{j≥i} ln(λ_(j)/xmin)`` with standard
 error ``σ = (α − 1)/√k``, and the KS distance is
@@ -73,7 +73,7 @@ def hill_alpha(evals: Any, k: int | None = None, xmin: str | float = "median") -
     """Hill (MLE) exponent of the top of the ESD: ``α = 1 + k / Σ_{j≥i} ln(λ_(j)/λ_(i))``.
 
     Tail choice: ``k`` given → the top k values (``i = N − k``); else ``xmin="median"`` →
-    ``i = ⌊N/2⌋`` (reference-model §4, N counts nonzero values); else a number → the values ``≥ xmin``.
+    ``i = ⌊N/2⌋`` (docs/model.md §5.5, N counts nonzero values); else a number → the values ``≥ xmin``.
     Raises `SpectralInputError` on bad input or a tail with fewer than two distinct values.
     """
     x, logs, T, _ = _prepared(evals)
@@ -136,7 +136,7 @@ def powerlaw_fit(evals: Any, xmin: str | float = "ks",
     logs). For data without ties the result equals
     ``powerlaw.Fit(evals, parameter_ranges={'alpha': [0, None]})`` (α, xmin, D; tested to 1e-8) and
     ``ks_alpha(evals)`` (unless the latter's minimum sits at the two-point tail excluded here). With
-    ties, D is still the maximum over every tail index (reference-model §4), whereas `powerlaw` only
+    ties, D is still the maximum over every tail index (docs/model.md §5.6), whereas `powerlaw` only
     evaluates its CDF gap at distinct values, so the two can then pick different xmin.
     """
     x, logs, T, zeros = _prepared(evals)
@@ -154,7 +154,7 @@ def powerlaw_fit(evals: Any, xmin: str | float = "ks",
 
 
 def ks_alpha(evals: Any) -> float:
-    """α at the KS-optimal xmin exactly as the reference implementation (reference-model §4).
+    """α at the KS-optimal xmin exactly as the published implementation (docs/model.md §5.6).
 
     Candidates are every index ``i = 0 … N−2`` of the ascending nonzero values (ties included as
     separate candidates, the two-point tail i = N−2 included); ``α_i = 1 + k/Σ_{j≥i} ln(λ_(j)/λ_(i))``,

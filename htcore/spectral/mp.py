@@ -158,7 +158,7 @@ def random_baselines(W: Any, seed: int = 0) -> RandomBaselines:
 
     α is scale-invariant, so the Gaussian has unit variance. Both draws use children of
     ``numpy.random.SeedSequence(seed)``. If W's own α is close to these, it carries no information
-    about heavy tails (theory-notes §6).
+    about heavy tails (docs/theory.md §6).
     """
     A = as_finite_matrix(W)
     g_rng, p_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))

@@ -166,14 +166,14 @@ def test_probe_metrics_are_consistent():
 
 
 def naive_hill(evals):
-    """Reference-model §4: xmin at the median, α = 1 + k / Σ_{j≥i} ln(λ_j/xmin)."""
+    """docs/model.md §5.5: xmin at the median, α = 1 + k / Σ_{j≥i} ln(λ_j/xmin)."""
     lam = np.sort(evals)
     i = len(lam) // 2
     return 1 + (len(lam) - i) / np.sum(np.log(lam[i:] / lam[i]))
 
 
 def naive_ks(evals):
-    """Reference-model §4: the MLE α at the candidate xmin minimising the lower-tail KS distance."""
+    """docs/model.md §5.6: the MLE α at the candidate xmin minimising the lower-tail KS distance."""
     lam = np.sort(evals)
     best_d, best_alpha = np.inf, None
     for i in range(len(lam) - 1):
@@ -203,7 +203,7 @@ def default_problem():
     ("intended", (0.22, 0.30), None),
 ])
 def test_default_size_initial_probe(default_problem, eval_scaling, train_range, test_range):
-    """Reference-model §5.1 and §7 at init: σ1 at the MP edge, α_Hill ≈ 2.45, no alignment."""
+    """docs/model.md §6 and §9 at init: σ1 at the MP edge, α_Hill ≈ 2.45, no alignment."""
     result = train(Config(steps=0, eval_scaling=eval_scaling), default_problem)
     record = result.history[0]
     assert 69.5 <= record["sigma1"] <= 70.5

@@ -1,4 +1,4 @@
-"""Power-law fits: brute-force §4 references, the `powerlaw` package, Hill, bad input.
+"""Power-law fits: brute-force references (docs/model.md §5.6), the `powerlaw` package, Hill, bad input.
 
 The `powerlaw` package (2.0) is a test requirement (CI installs it); it is never imported by htcore.
 """
@@ -17,7 +17,7 @@ from htcore.spectral._kernels import _ks_scan, _suffix_sums
 
 
 def brute_force_scan(x: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Straightforward O(N²) NumPy version of reference-model §4 at the given candidate indices."""
+    """Straightforward O(N²) NumPy version of docs/model.md §5.6 at the given candidate indices."""
     alphas, dists = [], []
     for i in candidates:
         tail = x[i:]
@@ -119,8 +119,8 @@ def test_xmin_range_restricts_candidates_like_powerlaw_package() -> None:
 
 def test_ties_candidates_are_first_occurrences_and_D_uses_every_index() -> None:
     """With ties, candidates are the first occurrence of each distinct value (as in `powerlaw`), but
-    D takes the §4 maximum over every tail index; `powerlaw` only looks at distinct values, so its D
-    (and possibly its xmin) differ on tied data. Checked against the brute-force §4 scan instead."""
+    D takes the §5.6 maximum over every tail index; `powerlaw` only looks at distinct values, so its D
+    (and possibly its xmin) differ on tied data. Checked against the brute-force §5.6 scan instead."""
     x = np.sort(np.round(pareto(2.0, 1500, 8), 2))  # many exact ties
     distinct = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])[:-2]
     alphas, dists = brute_force_scan(x, distinct)
@@ -161,7 +161,7 @@ def test_hill_alpha_median_and_top_k() -> None:
 
 
 def test_hill_alpha_reference_value_at_init() -> None:
-    """Reference-model §7: α_Hill ≈ 2.45 for a 1500×1000 N(0,1) matrix."""
+    """docs/model.md §9 Reference numbers: α_Hill ≈ 2.45 for a 1500×1000 N(0,1) matrix."""
     assert hill_alpha(mp_esd(1500, 1000, 13)) == pytest.approx(2.45, abs=0.02)
 
 

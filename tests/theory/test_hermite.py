@@ -1,4 +1,4 @@
-"""Hermite coefficients: theory-notes §1 table, identities, exact sympy values, quadrature accuracy."""
+"""Hermite coefficients: docs/theory.md §1 table, identities, exact sympy values, quadrature accuracy."""
 
 import math
 
@@ -33,19 +33,19 @@ def adaptive_expectation(f, breakpoints=()):
                for lo, hi in zip(edges[:-1], edges[1:]))
 
 
-# theory-notes §1 table (tanh and softplus to the 6 digits printed there).
-NOTES_TABLE = {
+# docs/theory.md §1 table (tanh and softplus to the 6 digits printed there).
+DOCS_TABLE = {
     "tanh": dict(mu0=0.0, mu1=0.605706, mu2=0.0, mu3=-0.363595, mean_sq=0.394294, nu2=0.097524),
     "softplus": dict(mu0=0.806059, mu1=0.5, mu2=0.206621, mu3=0.0, mean_sq=0.921246),
     "relu": dict(mu0=1 / math.sqrt(2 * math.pi), mu1=0.5, mu2=1 / math.sqrt(2 * math.pi), mu3=0.0, mean_sq=0.5),
 }
 
 
-@pytest.mark.parametrize("name", sorted(NOTES_TABLE))
-def test_notes_table(name):
+@pytest.mark.parametrize("name", sorted(DOCS_TABLE))
+def test_docs_table(name):
     stats = activation_stats(name) if name in ACTIVATIONS else teacher_stats(name, 0.0).stats
-    for field, want in NOTES_TABLE[name].items():
-        # the notes print 6 decimals, so agreement is to rounding (5e-7) — inside the 1e-6 asked for
+    for field, want in DOCS_TABLE[name].items():
+        # the table prints 6 decimals, so agreement is to rounding (5e-7) — inside the 1e-6 asked for
         assert abs(getattr(stats, field) - want) <= 1e-6, (name, field, getattr(stats, field), want)
 
 

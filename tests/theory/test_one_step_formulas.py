@@ -1,4 +1,4 @@
-"""Asymptotic one-step formulas: idealised theory-notes §7 values, BBP roots, conventions, validation."""
+"""Asymptotic one-step formulas: idealised docs/theory.md §7 values, BBP roots, conventions, validation."""
 
 import math
 
@@ -13,7 +13,7 @@ from theory.scales import lr_from_ba, lr_scales, lr_to_ba
 
 SIZES = dict(n=2000, d=1000, h=1500)
 
-# theory-notes §7, idealised A = 1, ā = √(2/π), c_L = 2, tanh/softplus, ρ = 0.3 (printed to 5 digits)
+# docs/theory.md §7 Checks against simulation, idealised A = 1, ā = √(2/π), c_L = 2, tanh/softplus, ρ = 0.3 (printed to 5 digits)
 IDEAL = [
     ("gd", 2000.0, 87.31, 0.236, None),
     ("gd", 6000.0, 251.87, 0.213, None),
@@ -70,7 +70,7 @@ def test_bbp_no_f0_gd_closed_form():
 
 
 def test_bbp_default_sizes_spike_pattern():
-    # notes §3: no spike at η = 1000, a spike at η = 2000 (GD); Adam: none at 0.03, one at 0.1
+    # docs/theory.md §3–§4: no spike at η = 1000, a spike at η = 2000 (GD); Adam: none at 0.03, one at 0.1
     gd = predict_one_step("gd", np.array([1000.0, 2000.0]), **SIZES)
     adam = predict_one_step("adam", np.array([0.03, 0.1]), **SIZES)
     assert gd.spiked.tolist() == [False, True] and adam.spiked.tolist() == [False, True]
@@ -118,9 +118,9 @@ def test_no_f0_limit_formula():
 def test_learning_rate_scales():
     gd = lr_scales("gd", **SIZES)
     adam = lr_scales("adam", **SIZES)
-    assert 1.5e3 < gd.operator < 1.7e3  # notes §5: ≈ 1.6·10³
-    assert 2.5e4 < gd.frobenius < 2.8e4  # notes §5: ≈ 2.7·10⁴ (rank-one only; the remainder adds 14 % in F²)
-    assert 0.065 < adam.operator < 0.075 and adam.frobenius == 1.0  # notes §5: ≈ 0.07 and Θ(1)
+    assert 1.5e3 < gd.operator < 1.7e3  # docs/theory.md §5: ≈ 1.60·10³
+    assert 2.5e4 < gd.frobenius < 2.8e4  # docs/theory.md §5: ≈ 2.60·10⁴ (2.8·10⁴ rank-one only; the remainder adds 14 % in F²)
+    assert 0.065 < adam.operator < 0.075 and adam.frobenius == 1.0  # docs/theory.md §5: ≈ 0.07 and Θ(1)
     # at η_op the rank-one GD update θ·G equals √h + √d
     s = theory.one_step.asymptotic_setup(**SIZES)
     theta = 2.0 * gd.operator * s.act.mu1 * math.sqrt(1 / 1000)

@@ -48,7 +48,7 @@ def measure(W1, a, beta):
 # ----------------------------------------------------------------------------- default size, one seed
 
 DEFAULT = dict(n=2000, d=1000, h=1500)
-DEFAULT_LRS = {"gd": [1000.0, 2000.0, 6000.0, 20000.0], "adam": [0.03, 0.1, 0.3, 1.0]}  # the §7 rows
+DEFAULT_LRS = {"gd": [1000.0, 2000.0, 6000.0, 20000.0], "adam": [0.03, 0.1, 0.3, 1.0]}  # the rows of docs/theory.md §7
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_default_size_plugin_matches_simulation(default_seed, opt):
             assert sim["overlap_beta"] < 0.02
             continue
         assert abs(p.sigma1[i] / sim["sigma1"] - 1) < 0.005, (lr, p.sigma1[i], sim["sigma1"])
-        # §7 plug-in overlaps differ from simulation by ≤ 0.007; seed 0 shows ≤ 0.003
+        # plug-in overlaps: seed 0 differs from simulation by ≤ 0.003 (docs/theory.md §7)
         assert abs(p.overlap_beta[i] - sim["overlap_beta"]) < 0.01, lr
 
 
@@ -86,7 +86,7 @@ def test_default_size_asymptotic_matches_simulation(default_seed, opt):
     and of ⟨ξ, β⟩ in the realised step. Over ten default-size seeds (measured against the plug-in form,
     which tracks the simulation to 0.5 %) the asymptotic σ1 scattered with sd 2.5 % for GD (max 4.8 %) and
     0.9 % for Adam (max 2.5 %), overlaps with sd ≈ 0.02 (max 0.039), with means within 0.2 % / 0.002 (no
-    bias). The §7 seed happened to sit at ≤ 1.1 %; seed 0 here sits at 2.9–5.0 % (GD). Hence 6 % / 3 % /
+    bias). Another seed sat at ≤ 1.1 %; seed 0 here sits at 2.9–5.0 % (GD; docs/theory.md §7). Hence 6 % / 3 % /
     0.04, i.e. about 2.5 sd of the seed scatter.
     """
     ds = default_seed
@@ -141,7 +141,7 @@ def test_moderate_size_plugin_matches_simulation(moderate_seed, opt):
 
 
 def test_sparse_teacher_gd_keeps_alignment_adam_loses_it():
-    """β = e1 (theory-notes §4): the sign step erases the signal coordinate's magnitude advantage."""
+    """β = e1 (docs/theory.md §4): the sign step erases the signal coordinate's magnitude advantage."""
     d = MODERATE["d"]
     e1 = np.zeros(d)
     e1[0] = 1.0

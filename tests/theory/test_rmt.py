@@ -1,4 +1,4 @@
-"""Random-matrix anchors (theory-notes §2): MP, TW, spiked model vs Monte-Carlo, inverse, Silverstein."""
+"""Random-matrix anchors (docs/theory.md §2): MP, TW, spiked model vs Monte-Carlo, inverse, Silverstein."""
 
 import math
 
@@ -96,9 +96,9 @@ def test_spiked_formulas_against_monte_carlo(h, d, v, ratio):
     A single draw fluctuates by O(1) around the deterministic formula: ‖W0ᵀu + s w‖² − d has sd
     √(2d + 4s̃²) (≈ 1 % of σ1 per draw here), and near the threshold the overlaps fluctuate by up to
     ≈ 0.05 per draw (measured over 6 draws per configuration). So the deterministic formulas are held to
-    1 % / 0.02 on the mean over 5 seeds (sd of the mean ≈ 0.4 % / 0.01). The key lemma of theory-notes
-    §2, which uses the draw's own ξ = W0ᵀu + s w, is held per draw at 3·s_c (0.5 % / 0.01; measured max
-    0.27 % / 0.006); at 1.5·s_c a draw can still sit 1.5 % below it (finite-size edge effect, §7 notes).
+    1 % / 0.02 on the mean over 5 seeds (sd of the mean ≈ 0.4 % / 0.01). The key lemma of docs/theory.md
+    §2.3, which uses the draw's own ξ = W0ᵀu + s w, is held per draw at 3·s_c (0.5 % / 0.01; measured max
+    0.27 % / 0.006); at 1.5·s_c a draw can still sit 1.5 % below it (finite-size edge effect, docs/theory.md §2.3).
     """
     rng = np.random.default_rng(h + 7 * d + int(10 * ratio))
     s = ratio * bbp_threshold(h, d, v)
