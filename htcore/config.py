@@ -33,7 +33,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
-    """Every knob of the two-layer teacher–student experiment (see shared/reference-model.md).
+    """Every knob of the two-layer teacher–student experiment (see docs/model.md).
 
     Model: `f(x) = aᵀ σ(W x/√d)/√h`, W (h×d) and a (h) with N(0,1) entries (a scaled by
     `readout_scale`), only W trained on the MSE without ½, `L = (1/n) Σ (f(x_μ) − y_μ)²`.

@@ -1,4 +1,4 @@
-"""`htcore reproduce`: run the seven experiment families of reference-model §6 (configs/paper/*.toml) as
+"""`htcore reproduce`: run the seven experiment families of docs/model.md §8 (configs/paper/*.toml) as
 sweeps and draw their figures. Losses are MSE without ½.
 
 Figures written to the output directory:
