@@ -10,10 +10,11 @@ import dataclasses
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from htcore._toml import tomllib
 
 # The names the closed-form theory knows are the names a run may use (defined once, in theory/).
 from theory.hermite import ACTIVATIONS, TEACHERS

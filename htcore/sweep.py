@@ -38,7 +38,6 @@ import json
 import math
 import multiprocessing
 import os
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -50,6 +49,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
+from htcore._toml import tomllib
 from htcore.config import Config, ConfigError
 from htcore.kernels import Workspace
 from htcore.problem import Problem, make_problem

@@ -37,7 +37,7 @@ def tiny_spec(path: Path, text: str = TINY_SWEEP) -> Path:
 
 def tiny_sweep():
     """The tiny sweep's spec: 2 optimisers × 3 learning rates × 2 repeats = 12 runs."""
-    import tomllib
+    from htcore._toml import tomllib
 
     return parse_spec(tomllib.loads(TINY_SWEEP))
 

@@ -5,12 +5,12 @@ runs."""
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 
 import numpy as np
 import pytest
 
 from htcore import Config, ConfigError, make_problem
+from htcore._toml import tomllib
 from htcore.cli import main
 from htcore.sweep import (PROBLEM_FIELDS, expand, load_spec, parse_spec, plan_tasks, repeat_seed)
 from tests.sweep.helpers import TINY_SWEEP, tiny_spec, tiny_sweep
