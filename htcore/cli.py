@@ -8,31 +8,79 @@ exit code.
 Matplotlib and the sweep machinery are imported inside the commands that use them, so that `htcore run`
 starts without them.
 
-Bad input (missing file, malformed TOML, invalid value, bad array) is reported as one line on stderr
-with exit code 2 and no traceback (`--traceback` shows it, for debugging).
+Exit codes: 0 on success; 2 for bad input — a missing or unreadable file, malformed TOML, an invalid
+value or argument, an output location that cannot be written (checked before any computation) — reported
+as one line on stderr without traceback (`--traceback` shows it, for debugging); 1 for any other
+exception, which is a bug of htcore: its traceback is printed, followed by a line saying so.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from htcore import store
-from htcore.config import Config, parse_assignment
+from htcore.checks import SpectralInputError
+from htcore.config import Config, ConfigError, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
 
+EXIT_INTERNAL_ERROR = 1
 EXIT_BAD_INPUT = 2
 PLUGIN_GROUP = "htcore.commands"
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse whose usage errors are one line on stderr, exit code 2."""
+class InputError(Exception):
+    """Bad command-line input found by the command line itself (an output location it cannot write)."""
+
+
+#: Exceptions that mean bad input (exit code 2, one line); any other exception is an internal error.
+BAD_INPUT_ERRORS: tuple[type[Exception], ...] = (ConfigError, SpectralInputError, InputError)
+
+
+class ArgParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line on stderr, exit code 2 (shared with `validation`)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def check_writable_dir(path: str | Path, option: str) -> Path:
+    """Create the directory `path` (and its parents) and write and delete a temporary file in it, so a
+    command fails on an unusable output location before it computes anything; InputError otherwise."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".htcore-write-check-"):
+            pass
+    except OSError as err:
+        raise InputError(f"{option}: cannot write to {str(path)!r}: {err.strerror or err}") from None
+    return path
+
+
+def run_command(command: str, func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
+                show_traceback: bool = False) -> int:
+    """`func(args)` as the exit code of the command `command` (see the module docstring): bad input is
+    one stderr line and EXIT_BAD_INPUT (re-raised when `show_traceback`); any other exception prints
+    its traceback and a line calling it an internal error, and gives EXIT_INTERNAL_ERROR."""
+    try:
+        return func(args)
+    except BAD_INPUT_ERRORS as err:
+        if show_traceback:
+            raise
+        message = " ".join(str(err).split())
+        print(f"{command}: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as err:  # noqa: BLE001 — every other failure is a bug, reported as such
+        traceback.print_exc()
+        print(f"{command}: internal error ({type(err).__name__}), not a problem with the input: "
+              "please report it with the traceback above", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
 
 
 def load_config(path: str | None, assignments: Sequence[str]) -> Config:
@@ -81,7 +129,7 @@ def format_history(history: list[dict]) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.set)
-    out = Path(args.out) if args.out else Path("runs") / config.key()
+    out = check_writable_dir(args.out if args.out else Path("runs") / config.key(), "--out")
     result = train(config, progress=not args.quiet)
     written = write_run(out, result, args.plots)
     print(format_history(result.history))
@@ -93,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_spectrum(args: argparse.Namespace) -> int:
     from htcore.spectral.report import analyse, format_table, load_matrix
 
+    if args.plot:
+        check_writable_dir(Path(args.plot).parent, "--plot")
     report = analyse(load_matrix(args.file, args.key), n_boot=args.n_boot, seed=args.seed,
                      source=str(args.file), progress=False if args.quiet else None)
     print(format_table(report))
@@ -110,13 +160,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     overrides = dict(parse_assignment(text) for text in args.set)
     spec = sweep.load_spec(args.spec, quick=args.quick, overrides=overrides)
-    out = Path(args.out) if args.out else Path("runs") / "sweeps" / spec.name
+    out = check_writable_dir(args.out if args.out else Path("runs") / "sweeps" / spec.name, "--out")
     kwargs = dict(workers=args.workers, retry_failed=args.retry_failed, progress=not args.quiet)
-    if args.scheduler or args.dask_local:
-        with sweep.dask_client(args.scheduler, args.dask_local) as client:
-            report = sweep.run_sweep(spec, out, client=client, **kwargs)
-    else:
-        report = sweep.run_sweep(spec, out, **kwargs)
+    with contextlib.ExitStack() as stack:
+        client = None
+        if args.scheduler:
+            try:
+                client = stack.enter_context(sweep.dask_client(scheduler=args.scheduler))
+            except OSError as err:  # unreachable address, refused connection, timeout
+                raise InputError(f"--scheduler: cannot connect to {args.scheduler!r}: {err}") from None
+        elif args.dask_local:
+            client = stack.enter_context(sweep.dask_client(local_workers=args.dask_local))
+        report = sweep.run_sweep(spec, out, client=client, **kwargs)
     counts = ", ".join(f"{status} {n}" for status, n in report.counts.items())
     print(f"{spec.name}: ran {report.executed} runs; all runs: {counts}; results in {out} "
           f"(htcore results {out})")
@@ -127,6 +182,8 @@ def cmd_results(args: argparse.Namespace) -> int:
     from htcore import results
 
     data = results.load_sweep(args.dir)
+    if args.csv:
+        check_writable_dir(Path(args.csv).parent, "--csv")
     rows = results.summarize(data)
     print(results.format_summary(data, rows))
     if args.csv:
@@ -139,6 +196,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from htcore.reproduce import FAMILIES, reproduce
 
     families = args.only or FAMILIES
+    check_writable_dir(args.out, "--out")
     for path in reproduce(args.out, quick=args.quick, workers=args.workers, families=families,
                           progress=not args.quiet):
         print(f"figure: {path}")
@@ -188,9 +246,9 @@ def _add_sweep_parsers(commands) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="htcore", description=__doc__.splitlines()[0])
+    parser = ArgParser(prog="htcore", description=__doc__.splitlines()[0])
     parser.add_argument("--traceback", action="store_true", help="show tracebacks of input errors")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgParser)
     run = commands.add_parser("run", help="train one configuration and write its results")
     run.add_argument("config", nargs="?", help="TOML config (defaults when omitted)")
     run.add_argument("--out", help="output directory (default runs/<config key>)")
@@ -222,14 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `htcore` console script; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (ValueError, TypeError, OSError) as err:
-        if args.traceback:
-            raise
-        message = " ".join(str(err).split())
-        print(f"htcore {args.command}: error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_command(f"htcore {args.command}", args.func, args, show_traceback=args.traceback)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from htcore import plots, spectral, store
-from htcore.config import Config
+from htcore.config import Config, ConfigError
 from htcore.results import SweepData, load_sweep, step_curves, summarize
 from htcore.store import read_spectra
 from htcore.sweep import expand, load_spec, run_sweep
@@ -57,7 +57,7 @@ def reproduce(out: str | Path, quick: bool = False, workers: int | None = None,
     the figure paths. `quick` uses each spec's [quick] table (reduced sizes and repeats)."""
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
-        raise ValueError(f"family: got {unknown[0]!r}; expected one of {', '.join(FAMILIES)}")
+        raise ConfigError(f"family: got {unknown[0]!r}; expected one of {', '.join(FAMILIES)}")
     out = Path(out)
     written = []
     for family in families:

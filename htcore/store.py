@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from htcore.config import ConfigError
+
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write `data` to `path` atomically (temp file in the same directory, fsync, os.replace)."""
@@ -141,7 +143,7 @@ class SweepStore:
     @classmethod
     def open(cls, root: str | Path, spec_json: str, grid: list[str]) -> SweepStore:
         """Open or create the directory of the sweep `spec_json`; a directory holding a different
-        sweep raises ValueError. Temporary files left by a killed writer are removed."""
+        sweep raises ConfigError (a ValueError). Temporary files left by a killed writer are removed."""
         root = Path(root)
         for sub in ("metrics", "spectra"):
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -153,15 +155,15 @@ class SweepStore:
             store._db.execute("INSERT OR IGNORE INTO meta VALUES ('spec', ?)", (spec_json,))
             store._db.execute("INSERT OR IGNORE INTO meta VALUES ('grid', ?)", (json.dumps(grid),))
         if store.spec_json != spec_json:
-            raise ValueError(f"out: {str(root)!r} holds a different sweep; choose another directory")
+            raise ConfigError(f"out: {str(root)!r} holds a different sweep; choose another directory")
         return store
 
     @classmethod
     def open_existing(cls, root: str | Path) -> SweepStore:
-        """Open a sweep directory for reading; ValueError when it has no index."""
+        """Open a sweep directory for reading; ConfigError (a ValueError) when it has no index."""
         root = Path(root)
         if not (root / "index.sqlite").is_file():
-            raise ValueError(f"sweep directory: {str(root)!r} has no index.sqlite")
+            raise ConfigError(f"sweep directory: {str(root)!r} has no index.sqlite")
         return cls(root, sqlite3.connect(root / "index.sqlite"))
 
     def _meta(self, name: str) -> str:

@@ -3,17 +3,18 @@
     htcore validate [--quick | --full] [--out DIR] [--workers N] [--only NAME ...] [--quiet]
 
 Runs the suites (all, or those named by ``--only``), writes report.md, results.json and figures into DIR
-(default ``validation-report``), prints the summary table and exits 0 iff every check passed (1 if any
-failed, 2 on bad arguments). Imports here are light; the suites load inside the command.
+(default ``validation-report``), prints the summary table and exits 0 iff every check passed: 1 if any
+failed or on an internal error (traceback printed), 2 on bad arguments or an --out that cannot be written
+(checked before anything runs). The suites are imported inside the command.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 
+from htcore.cli import ArgParser, check_writable_dir, run_command
 from validation import SUITES
 
 DEFAULT_OUT = "validation-report"
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace, only: Sequence[str] | None) -> int:
     from validation.report import SUMMARY_HEADER, markdown_table, summary_rows, write_report
     from validation.runner import run_validation
 
+    check_writable_dir(args.out, "--out")  # before minutes of simulation, not after
     result = run_validation(PROFILES[args.profile], only=tuple(only) if only else None, workers=args.workers,
                             progress=not args.quiet)
     written = write_report(result, args.out)
@@ -73,15 +75,9 @@ def register(commands) -> None:
     parser.set_defaults(func=cmd_validate)
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse whose usage errors are one line on stderr with exit code 2 (as htcore's own parser)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def suite_main(name: str, argv: Sequence[str] | None = None) -> int:
     """``python -m validation.<name>``: the same options as ``htcore validate`` for one suite."""
-    parser = _Parser(prog=f"python -m validation.{name}", description=f"validation suite {name}")
+    prog = f"python -m validation.{name}"
+    parser = ArgParser(prog=prog, description=f"validation suite {name}")
     add_arguments(parser, with_only=False)
-    return run(parser.parse_args(argv), (name,))
+    return run_command(prog, lambda args: run(args, (name,)), parser.parse_args(argv))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,12 @@ def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
         p, key = p / RUN_WEIGHTS[0], key or RUN_WEIGHTS[1]
     if not p.exists():
         raise SpectralInputError(f"no such file: {p}")
-    data = np.load(p, allow_pickle=False)
+    try:
+        data = np.load(p, allow_pickle=False)
+    except OSError as err:
+        raise SpectralInputError(f"cannot read {p}: {err.strerror or err}") from None
+    except (ValueError, EOFError, zipfile.BadZipFile):  # numpy took it for a pickle, or it is truncated
+        raise SpectralInputError(f"{p} is not a NumPy file (.npy, or .npz with --key)") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         return as_finite_matrix(data, str(p))
     with data:
@@ -54,7 +60,11 @@ def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
         name = key if key is not None else names[0]
         if name not in names:
             raise SpectralInputError(f"{p} has no array {name!r} (it has {names})")
-        return as_finite_matrix(data[name], f"{p}[{name}]")
+        try:
+            array = data[name]
+        except (ValueError, EOFError, zipfile.BadZipFile):  # object array, or a damaged member
+            raise SpectralInputError(f"{p}[{name}] is not a readable numeric NumPy array") from None
+        return as_finite_matrix(array, f"{p}[{name}]")
 
 
 def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",

@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from htcore import Config
+from htcore import Config, cli
+from htcore.checks import SpectralInputError
 from htcore.cli import main
 
 TINY = "n = 60\nd = 16\nh = 24\nn_test = 20\nsteps = 3\n"
@@ -89,3 +90,77 @@ def test_console_script_exit_code_without_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("htcore run: error: config file:")
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("error", [RuntimeError("injected failure"), ValueError("injected failure"),
+                                   OSError("injected failure")])
+def test_internal_error_is_exit_1_with_traceback(tmp_path, tiny_config, monkeypatch, capsys, error):
+    """An exception that is not bad input is a bug: traceback, a line saying so, exit code 1."""
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(cli, "train", broken)
+    assert main(["run", str(tiny_config), "--out", str(tmp_path / "out"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert f"{type(error).__name__}: injected failure" in err
+    assert err.splitlines()[-1].startswith(f"htcore run: internal error ({type(error).__name__})")
+
+
+def test_suite_module_internal_error_is_exit_1(tmp_path, monkeypatch, capsys):
+    import validation.runner
+    from validation.cli import suite_main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(validation.runner, "run_validation", broken)
+    assert suite_main("spiked", ["--out", str(tmp_path / "report"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "python -m validation.spiked: internal error" in err
+
+
+# Each command, its arguments (`{out}`: an output path whose parent is a regular file), and the function
+# that does its work, patched to record whether it was reached.
+WORK_BEFORE_OUTPUT_CHECK = [
+    (["run", "{config}", "--out", "{out}"], "htcore.cli", "train"),
+    (["sweep", "{spec}", "--out", "{out}"], "htcore.sweep", "run_sweep"),
+    (["reproduce", "--quick", "--only", "single_run", "--out", "{out}"], "htcore.reproduce", "reproduce"),
+    (["validate", "--quick", "--only", "spiked", "--out", "{out}"], "validation.runner", "run_validation"),
+]
+
+
+@pytest.mark.parametrize("argv,module,function", WORK_BEFORE_OUTPUT_CHECK)
+def test_unwritable_out_fails_before_any_work(tmp_path, tiny_config, monkeypatch, capsys,
+                                              argv, module, function):
+    import importlib
+
+    from tests.sweep.helpers import tiny_spec
+
+    called = []
+    monkeypatch.setattr(importlib.import_module(module), function,
+                        lambda *args, **kwargs: called.append(args))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    names = {"config": str(tiny_config), "spec": str(tiny_spec(tmp_path / "s.toml")),
+             "out": str(blocker / "out")}
+    assert main([arg.format(**names) for arg in argv] + ["--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out: cannot write to" in err and "Traceback" not in err
+    assert called == [], f"{function} ran before the output directory was checked"
+
+
+def test_spectrum_of_a_file_that_is_not_numpy(tmp_path, capsys):
+    from htcore.spectral.report import load_matrix
+
+    text = tmp_path / "weights.txt"
+    text.write_text("1 2\n3 4\n")
+    truncated = tmp_path / "cut.npy"
+    np.save(truncated, np.ones((30, 20)))
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    for path in (text, truncated):
+        assert main(["spectrum", str(path), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is not a NumPy file" in err and "pickle" not in err
+        with pytest.raises(SpectralInputError, match="is not a NumPy file"):
+            load_matrix(path)
