@@ -6,15 +6,19 @@ reference MSE without ½). Formulas, derivations and accuracy: ``docs/theory.md`
 """
 
 from ._validate import TheoryArgumentError
-from . import hermite, one_step, rmt, scales
+from . import hermite, one_step, rmt, scales, spectrum
 from .hermite import activation_stats, teacher_stats
 from .one_step import OneStepPrediction, bbp_lr, bbp_quadratic, plugin_one_step, predict_one_step
+from .spectrum import OneStepSpectrum, one_step_spectrum, plugin_one_step_spectrum
 
 __all__ = [
     "TheoryArgumentError",
     "OneStepPrediction",
     "predict_one_step",
     "plugin_one_step",
+    "OneStepSpectrum",
+    "one_step_spectrum",
+    "plugin_one_step_spectrum",
     "bbp_lr",
     "bbp_quadratic",
     "activation_stats",
@@ -23,4 +27,5 @@ __all__ = [
     "one_step",
     "rmt",
     "scales",
+    "spectrum",
 ]

@@ -217,13 +217,16 @@ def _refine_edge(density: Callable, lo: float, hi: float, inside_low: bool, thr:
 
 
 def _bulk_law(P: _Profile, n_grid: int = 140) -> _BulkLaw:
-    """Support edges (coarse scan + refinement) and the CDF by integration in θ, x = mid − half·cos θ.
+    """:func:`_law_from_density` for the smaller Gram of a variance profile."""
+    return _law_from_density(_density_fn(P), 1.2 * P.scale(), n_grid)
 
-    The θ substitution removes the square-root edge behaviour; the table is normalised by its mass
-    (reported: it is 1 up to quadrature error, a check of the solver).
+
+def _law_from_density(density: Callable[[np.ndarray], np.ndarray], top: float, n_grid: int = 140
+                      ) -> _BulkLaw:
+    """Support edges (96-point scan of (0, top] + refinement) and the CDF by integration in θ,
+    x = mid − half·cos θ (the substitution removes the square-root edge behaviour). The table is
+    normalised by its mass (reported: 1 up to quadrature error, a check of the solver).
     """
-    density = _density_fn(P)
-    top = 1.2 * P.scale()
     xs = np.linspace(top / 400, top, 96)
     rho = density(xs)
     thr = 1e-9 * rho.max()  # leakage outside the support is ~1e-13 relative (y_min)
@@ -290,60 +293,44 @@ class OneStepSpectrum:
 # --------------------------------------------------------------------------- outliers (BGN)
 
 
-@dataclass(frozen=True)
-class _Spike:
-    """Ingredients of ``M(z) = Ξᵀ R̃(z) Ξ + noise(z)`` in a basis where R̃(z) = diag(rt(z))."""
-
-    Xi: np.ndarray          # (q, k) projections of Ξ0 (per atom: squared-weight form via Gram rows)
-    noise: np.ndarray       # (q,) noise variance per atom added as Σ noise·rt to each diagonal of M
-    beta: np.ndarray | None  # (q,) projections of β (None: unknown)
-    alpha: np.ndarray       # (k,) Uᵀâ
-    cross: np.ndarray | None = None  # (q, k, k) per-atom Gram contributions (asymptotic form)
-    beta_cross: np.ndarray | None = None  # (q, k) per-atom E[β_j Ξ_jl] (asymptotic form)
+MFn = Callable[[float], tuple[np.ndarray, np.ndarray | None]]
 
 
-def _M(rt: np.ndarray, sp: _Spike) -> np.ndarray:
-    if sp.cross is not None:
-        M = np.einsum("q,qkl->kl", rt, sp.cross)
-    else:
-        M = (sp.Xi * rt[:, None]).T @ sp.Xi
-    return M + np.eye(M.shape[0]) * float(sp.noise @ rt)
+def _diag_spike(rt_of_z: Callable[[float], np.ndarray], Xi: np.ndarray, noise: np.ndarray,
+                beta: np.ndarray | None) -> MFn:
+    """``M(z) = Ξᵀdiag(rt)Ξ + (noise·rt) I`` and ``b(z) = Ξᵀdiag(rt)β`` in a basis where R̃ = diag(rt)."""
+    def Mb(z: float) -> tuple[np.ndarray, np.ndarray | None]:
+        rt = rt_of_z(z)
+        M = (Xi * rt[:, None]).T @ Xi + np.eye(Xi.shape[1]) * float(noise @ rt)
+        return M, None if beta is None else (Xi * rt[:, None]).T @ beta
+    return Mb
 
 
-def _b(rt: np.ndarray, sp: _Spike) -> np.ndarray | None:
-    if sp.beta_cross is not None:
-        return rt @ sp.beta_cross
-    if sp.beta is None:
-        return None
-    return (sp.Xi * rt[:, None]).T @ sp.beta
+def _outliers(Mb: MFn, alpha: np.ndarray, edge: float) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Roots σ² > edge of ``det(I − M(σ²)) = 0`` (one per eigenvalue branch of M above 1) and overlaps
 
-
-def _outliers(rt_of_z: Callable[[float], np.ndarray], sp: _Spike, edge: float
-              ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Roots σ² > edge of ``det(I − M(σ²)) = 0`` (one per eigenvalue branch of M above 1) and overlaps."""
-    lam = lambda z, j: np.linalg.eigvalsh(_M(rt_of_z(z), sp))[::-1][j] - 1.0  # noqa: E731
+    ``⟨u,â⟩² = (αᵀc)²/(−z cᵀM'c)``, ``⟨v,β⟩² = (bᵀc)²/(−cᵀM'c)`` (c: unit null vector; M' by central
+    differences with step 1e-5·z)."""
+    lam = lambda z, j: np.linalg.eigvalsh(Mb(z)[0])[::-1][j] - 1.0  # noqa: E731
     z_lo = edge * (1.0 + 1e-7)
-    k = sp.alpha.size
     roots, ob, oa = [], [], []
-    for j in range(k):
+    have_beta = Mb(z_lo)[1] is not None
+    for j in range(alpha.size):
         if lam(z_lo, j) <= 0:
             break
         z_hi = 2.0 * z_lo
         while lam(z_hi, j) > 0:
             z_hi *= 2.0
         z = optimize.brentq(lambda t: lam(t, j), z_lo, z_hi, xtol=1e-10 * z_hi, rtol=1e-12)
-        rt = rt_of_z(z)
-        w, V = np.linalg.eigh(_M(rt, sp))
+        M, b = Mb(z)
+        w, V = np.linalg.eigh(M)
         c = V[:, np.argmin(np.abs(w - 1.0))]
         dz = 1e-5 * z
-        dM = (_M(rt_of_z(z + dz), sp) - _M(rt_of_z(z - dz), sp)) / (2.0 * dz)
-        slope = -float(c @ dM @ c)
+        slope = -float(c @ (Mb(z + dz)[0] - Mb(z - dz)[0]) @ c) / (2.0 * dz)
         roots.append(z)
-        oa.append(float(sp.alpha @ c) ** 2 / (z * slope))
-        b = _b(rt, sp)
-        ob.append(None if b is None else float(b @ c) ** 2 / slope)
-    beta_out = None if (sp.beta is None and sp.beta_cross is None) else np.array(ob, dtype=float)
-    return np.array(roots), beta_out, np.array(oa)
+        oa.append(float(alpha @ c) ** 2 / (z * slope))
+        ob.append(float(b @ c) ** 2 / slope if have_beta else np.nan)
+    return np.array(roots), (np.array(ob) if have_beta else None), np.array(oa)
 
 
 # --------------------------------------------------------------------------- GD
@@ -370,9 +357,9 @@ def _gd_rt(P: _Profile, cols: np.ndarray) -> Callable[[float], np.ndarray]:
     return rt
 
 
-def _finish(opt: str, form: str, lr: float, P: _Profile, rt: Callable, sp: _Spike) -> OneStepSpectrum:
+def _finish(opt: str, form: str, lr: float, P: _Profile, Mb: MFn, alpha: np.ndarray) -> OneStepSpectrum:
     law = _bulk_law(P)
-    roots, ob, oa = _outliers(rt, sp, law.upper)
+    roots, ob, oa = _outliers(Mb, alpha, law.upper)
     order = np.argsort(roots)[::-1]
     return OneStepSpectrum(optimizer=opt, form=form, lr=float(lr), bulk_edges=(law.lower, law.upper),
                            outliers=roots[order], overlap_beta=None if ob is None else ob[order],
@@ -429,9 +416,9 @@ def _gd_plugin(lr: float, D: _Data, lamC: np.ndarray, O: np.ndarray, c_L: float)
     P = _gd_profile(a2, np.ones(h), lamC, np.ones(d), t2)
     theta = c_L * lr * D.mu1 * np.linalg.norm(D.a) / math.sqrt(h * d)
     xi = O.T @ (D.W0.T @ ahat + theta * D.g)
-    sp = _Spike(Xi=xi[:, None], noise=t2 * float(ahat**2 @ a2) * lamC,
-                beta=None if D.beta is None else O.T @ D.beta, alpha=np.ones(1))
-    return _finish("gd", "plugin", lr, P, _gd_rt(P, t2 * lamC), sp)
+    Mb = _diag_spike(_gd_rt(P, t2 * lamC), xi[:, None], t2 * float(ahat**2 @ a2) * lamC,
+                     None if D.beta is None else O.T @ D.beta)
+    return _finish("gd", "plugin", lr, P, Mb, np.ones(1))
 
 
 def _adam_K(D: _Data) -> tuple[np.ndarray, np.ndarray]:
@@ -480,9 +467,8 @@ def _adam_plugin(lr: float, D: _Data, m: np.ndarray, kap: np.ndarray, O: np.ndar
     U, alpha = _adam_basis(D.a)
     Xi0 = D.W0.T @ U
     Xi0[:, 0] += lr * math.sqrt(h) * m
-    sp = _Spike(Xi=O.T @ Xi0, noise=lr**2 * kap, beta=None if D.beta is None else O.T @ D.beta,
-                alpha=alpha)
-    return _finish("adam", "plugin", lr, P, _adam_rt(P, sig), sp)
+    Mb = _diag_spike(_adam_rt(P, sig), O.T @ Xi0, lr**2 * kap, None if D.beta is None else O.T @ D.beta)
+    return _finish("adam", "plugin", lr, P, Mb, alpha)
 
 
 def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
@@ -509,4 +495,162 @@ def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y
         kap, O = np.linalg.eigh(K)
         kap = np.clip(kap, 0.0, None)
         out = [_adam_plugin(float(e), D, m, kap, O) for e in lrs.ravel()]
+    return out[0] if np.ndim(lr) == 0 else out
+
+
+# --------------------------------------------------------------------------- asymptotic form
+
+
+def _residual_atoms(teacher: str, label_noise_std: float, f0_var: float, n: int, nodes: int = 40
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Atoms of r² with weights summing to n, for ``r = σ*(z1) + √(ρ² + A·Eσ²)·z2`` (z1, z2 iid N(0,1)).
+
+    Gaussian equivalence of ``f0(x) = Σ_i a_iσ(w_i·x/√d)/√h`` as a function of x: f0 ≈ N(0, A·Eσ²),
+    independent of βᵀx (the student's μ0 is 0 for the odd activations used here; μ0 ≠ 0 only adds a
+    constant that is neglected).
+    """
+    z, w = hermegauss(nodes)
+    w = w / w.sum()
+    r = teacher_function(teacher)(z)[:, None] + math.sqrt(label_noise_std**2 + f0_var) * z[None, :]
+    return _compress((r**2).reshape(-1, 1), n * np.outer(w, w).ravel())
+
+
+def _c_atoms(r2: np.ndarray, wr: np.ndarray, d: int, count: int = _MAX_ATOMS) -> np.ndarray:
+    """Quantile atoms of the eigenvalue law of ``C = XᵀD_r²X`` (d×d; profile V_μk = r_μ²)."""
+    P = _Profile(r2, wr, np.ones((1, 1)), np.array([float(d)]))
+    return _quantile_atoms(_bulk_law(P), count)
+
+
+def _gd_asymptotic(lr: float, s: Any, lamC: np.ndarray) -> OneStepSpectrum:
+    """GD asymptotic: profile ``1 + t²a_i²λ_k`` with a_i² the N(0, A) quantiles and λ_k the quantile
+    atoms of C's law; ξ generic with ``‖ξ‖² = d + θ²G² − 2c_Lημ1²A`` and ``⟨ξ,β⟩ = θμ1*``."""
+    h, d = s.h, s.d
+    a2 = s.readout_A * special.ndtri((np.arange(h) + 0.5) / h) ** 2
+    t2 = _gd_t2(lr, s.act.nu2, s.n, h, d, s.c_L)
+    q = lamC.size
+    wc = np.full(q, d / q)
+    P = _gd_profile(a2, np.ones(h), lamC, wc, t2)
+    theta = s.c_L * lr * s.act.mu1 * math.sqrt(s.readout_A / d)
+    xi2 = d + theta**2 * s.grad_sq - 2.0 * s.c_L * lr * s.act.mu1**2 * s.readout_A
+    rt_of_z = _gd_rt(P, t2 * lamC)
+    noise = t2 * 3.0 * s.readout_A * lamC * wc  # Σ_i â_i²a_i² = E a⁴/E a² = 3A
+
+    def Mb(z: float) -> tuple[np.ndarray, np.ndarray]:
+        rt = rt_of_z(z)
+        mean_rt = float(wc @ rt) / d
+        return np.array([[xi2 * mean_rt + float(noise @ rt)]]), np.array([theta * s.mu1_star * mean_rt])
+
+    return _finish("gd", "asymptotic", lr, P, Mb, np.ones(1))
+
+
+def _solve_shifted(x: np.ndarray, e: np.ndarray, qf: np.ndarray, wq: np.ndarray, p: np.ndarray,
+                   wp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Diagonal resolvent of ``K = diag(e) + HᵀH`` (H: variance profile p_μ q_j) at w = x + i0⁺.
+
+    ``t_j = 1/(e_j + q_j P(Q) − w)``, ``P(Q) = Σ_μ wp_μ p_μ/(1 + p_μQ)``, ``Q = Σ_j wq_j q_j t_j``
+    (Hachem–Loubaton–Najim with a diagonal shift); Newton in Q with a homotopy in Im w.
+    Returns ``(w, t)`` with t of shape (len(x), len(e)).
+    """
+    x = np.asarray(x, float).ravel()
+    sc = float(e.max() + qf.max() * (wp @ p) + 1.0)
+    Q = np.zeros(len(x), complex)
+    for step, y in enumerate(sc * np.geomspace(1.0, _Y_MIN_REL, _HOMOTOPY_STEPS)):
+        w = x + 1j * y
+        for _ in range(3 if step < _HOMOTOPY_STEPS - 1 else 6):
+            den = 1.0 + np.outer(Q, p)
+            Pq = (wp * p / den).sum(1)
+            dP = -(wp * p**2 / den**2).sum(1)
+            t = 1.0 / (e + np.outer(Pq, qf) - w[:, None])
+            F = Q - t @ (wq * qf)
+            dF = 1.0 + (t**2 * qf * wq * qf) @ np.ones_like(qf) * dP
+            Q = Q - F / dF
+    den = 1.0 + np.outer(Q, p)
+    t = 1.0 / (e + np.outer((wp * p / den).sum(1), qf) - w[:, None])
+    return w, t
+
+
+def _adam_asymptotic(lr: float, s: Any, K: dict[str, np.ndarray]) -> OneStepSpectrum:
+    """Adam asymptotic: bulk rows N(0, I + η²K) with K's law from :func:`_solve_shifted`; spike from the
+    per-coordinate expectations over g_j ~ N(0, G²/d) atoms (see module docstring and docs)."""
+    h, d = s.h, s.d
+    sig = 1.0 + lr**2 * K["kappa"]
+    B, wb = _compress(sig[:, None], np.full(sig.size, d / sig.size))
+    P = _Profile(np.ones((1, 1)), np.array([float(h)]), B, wb)
+    law = _bulk_law(P)
+    rho = s.readout_abar / math.sqrt(s.readout_A)
+    c, m, wq = K["c"], K["m"], K["wq"]
+    lin = -s.act.mu1**2 * math.sqrt(s.readout_A / d) * c  # ∂m_j/∂ω_a,j
+    st = lr * math.sqrt(h)
+    ss = 1.0 + 2.0 * st * rho * lin + st**2 * m**2
+    se = st * math.sqrt(1.0 - rho**2) * lin
+    bs = st * s.act.mu1 * s.mu1_star * c / d
+
+    def Mb(z: float) -> tuple[np.ndarray, np.ndarray]:
+        _, _, T = _solve_profile(np.array([z]), P)
+        T = float(T[0, 0].real)
+        w_shift = -(1.0 + T) / (T * lr**2) if lr > 0 else -1e300
+        if lr > 0:
+            _, t = _solve_shifted(np.array([w_shift]), K["e"], K["qf"], wq, K["p"], K["wp"])
+            rt = t[0].real / (z * T * lr**2)
+            noise = lr**2 * float(wq @ (1.0 + w_shift * t[0].real)) / (z * T * lr**2)
+        else:
+            rt, noise = np.full(m.size, 1.0 / (z * (1.0 + T))), 0.0
+        M = np.array([[wq @ (ss * rt), wq @ (se * rt)], [wq @ (se * rt), wq @ rt]]) + noise * np.eye(2)
+        return M, np.array([wq @ (bs * rt), 0.0])
+
+    roots, ob, oa = _outliers(Mb, np.array([rho, math.sqrt(1.0 - rho**2)]), law.upper)
+    return OneStepSpectrum(optimizer="adam", form="asymptotic", lr=float(lr),
+                           bulk_edges=(law.lower, law.upper), outliers=roots, overlap_beta=ob,
+                           overlap_a=oa, mass=law.mass, _law=law, _profile=P)
+
+
+def _adam_K_law(s: Any, r2: np.ndarray, wr: np.ndarray, count: int = _MAX_ATOMS) -> dict[str, np.ndarray]:
+    """Asymptotic sign-row covariance K: per-coordinate g_j ~ N(0, G²/d) atoms, σ_ξ² = ν²E[r²]/n,
+    ``e_j = 1 − m_j² − c_j²σ_ξ²``, ``q_j = c_j²``, ``p_μ = ν²r_μ²/n²``; returns the quantile atoms κ of
+    K's eigenvalue law and the per-atom m, c, e (for the spike)."""
+    d, n = s.d, s.n
+    sig2 = s.act.nu2 * s.er2 / n
+    u = (np.arange(count) + 0.5) / count
+    g = math.sqrt(s.grad_sq / d) * special.ndtri(u)
+    x = s.act.mu1 * g / math.sqrt(sig2)
+    m = special.erf(x / math.sqrt(2.0))
+    c = _SQRT_2_OVER_PI * np.exp(-0.5 * x**2) / math.sqrt(sig2)
+    e = np.clip(1.0 - m**2 - c**2 * sig2, 0.0, None)
+    wq = np.full(count, d / count)
+    p, wp = s.act.nu2 * r2[:, 0] / n**2, wr
+    qf = c**2
+
+    def density(xs: np.ndarray) -> np.ndarray:
+        _, t = _solve_shifted(xs, e, qf, wq, p, wp)
+        return np.clip((t @ wq).imag / (math.pi * d), 0.0, None)
+
+    law = _law_from_density(density, 1.2 * float(e.max() + qf.max() * (wp @ p) * 4.0))
+    return dict(kappa=_quantile_atoms(law, count), m=m, c=c, e=e, qf=qf, wq=wq, p=p, wp=wp)
+
+
+def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
+                      teacher: str = "softplus", label_noise_std: float = 0.3, c_L: float = 2.0
+                      ) -> OneStepSpectrum | list[OneStepSpectrum]:
+    """Asymptotic eigenvalue law of W1ᵀW1 after one GD or Adam step (a ~ N(0, I_h), A = 1, ā = √(2/π)).
+
+    From sizes and Hermite/teacher constants only: r² atoms by Gaussian equivalence
+    (:func:`_residual_atoms`), C's law (GD) or K's law (Adam) from variance-profile equations, then the
+    W1 bulk and the BGN outliers as in the module docstring. ``lr``: a scalar gives one
+    :class:`OneStepSpectrum`, an array a list (one per entry, flattened order).
+    """
+    from .one_step import asymptotic_setup
+
+    opt = check_choice("optimizer", optimizer, _OPTIMIZERS)
+    lrs = check_nonnegative_array("lr", lr)
+    s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
+                         label_noise_std=label_noise_std, c_L=c_L)
+    if s.act.nu2 <= 0:
+        raise TheoryArgumentError(f"activation={activation!r}: needs Var σ'(z) > 0 (not linear)")
+    r2, wr = _residual_atoms(teacher, label_noise_std, s.readout_A * s.act.mean_sq, n)
+    if opt == "gd":
+        lamC = _c_atoms(r2, wr, d)
+        out = [_gd_asymptotic(float(e), s, lamC) for e in lrs.ravel()]
+    else:
+        K = _adam_K_law(s, r2, wr)
+        out = [_adam_asymptotic(float(e), s, K) for e in lrs.ravel()]
     return out[0] if np.ndim(lr) == 0 else out
