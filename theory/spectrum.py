@@ -243,10 +243,12 @@ def _law_from_density(density: Callable[[np.ndarray], np.ndarray], top: float, n
     return _BulkLaw(lower, upper, xg, cum / cum[-1], float(cum[-1]))
 
 
-def _quantile_atoms(law: _BulkLaw, count: int) -> np.ndarray:
-    """``count`` equal-weight atoms at the mid-quantiles ``(k − ½)/count`` of a bulk law."""
+def _quantile_atoms(law: _BulkLaw, count: int, zero_atom: float = 0.0) -> np.ndarray:
+    """``count`` equal-weight atoms at the mid-quantiles ``(k − ½)/count`` of the mixture
+    ``zero_atom·δ_0 + (1 − zero_atom)·law``."""
     u = (np.arange(count) + 0.5) / count
-    return np.interp(u, law.cdf, law.x)
+    cont = np.interp(np.clip((u - zero_atom) / (1.0 - zero_atom), 0.0, 1.0), law.cdf, law.x)
+    return np.where(u < zero_atom, 0.0, cont)
 
 
 # --------------------------------------------------------------------------- result object
@@ -625,7 +627,10 @@ def _adam_K_law(s: Any, r2: np.ndarray, wr: np.ndarray, count: int = _MAX_ATOMS)
         return np.clip((t @ wq).imag / (math.pi * d), 0.0, None)
 
     law = _law_from_density(density, 1.2 * float(e.max() + qf.max() * (wp @ p) * 4.0))
-    return dict(kappa=_quantile_atoms(law, count), m=m, c=c, e=e, qf=qf, wq=wq, p=p, wp=wp)
+    # Coordinates with a saturated sign (|μ1 g_j| ≫ σ_ξ: e_j, c_j → 0) give K an atom at 0 that the
+    # density misses; its weight is the density's mass deficit.
+    zero = min(max(1.0 - law.mass, 0.0), 1.0 - 1.0 / count)
+    return dict(kappa=_quantile_atoms(law, count, zero), m=m, c=c, e=e, qf=qf, wq=wq, p=p, wp=wp)
 
 
 def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
