@@ -234,7 +234,8 @@ def _add_sweep_parsers(commands) -> None:
     res.add_argument("dir", help="sweep directory")
     res.add_argument("--csv", metavar="PATH", help="also write the table as CSV")
     res.set_defaults(func=cmd_results)
-    rep = commands.add_parser("reproduce", help="run configs/paper/*.toml and draw every figure")
+    rep = commands.add_parser("reproduce",
+                              help="run the paper's sweeps (htcore/configs/paper/*.toml), draw every figure")
     rep.add_argument("--quick", action="store_true", help="reduced sizes and repeats (< 10 min)")
     rep.add_argument("--out", default="runs/reproduce", help="output directory (default runs/reproduce)")
     rep.add_argument("--workers", type=_positive_int, help="worker processes (default: CPUs)")

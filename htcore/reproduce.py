@@ -1,5 +1,6 @@
-"""`htcore reproduce`: run the seven experiment families of docs/model.md §8 (configs/paper/*.toml) as
-sweeps and draw their figures. Losses are MSE without ½.
+"""`htcore reproduce`: run the seven experiment families of docs/model.md §8 as sweeps and draw their
+figures. Their sweep files are htcore/configs/paper/*.toml, package data read through importlib.resources.
+Losses are MSE without ½.
 
 Figures written to the output directory:
 - `lr_sweep.png`, `weight_norm.png`: five panels against log10 η (final ridge train/test loss, KTA,
@@ -16,6 +17,7 @@ Figures written to the output directory:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,8 @@ from htcore.store import read_spectra
 from htcore.sweep import expand, load_spec, run_sweep
 from htcore.train import train
 
-PAPER_CONFIGS = Path(__file__).resolve().parent.parent / "configs" / "paper"
+#: The sweep files of the families, shipped inside the package (a Path unless htcore runs from a zip).
+PAPER_CONFIGS = resources.files("htcore") / "configs" / "paper"
 FAMILIES = ("single_run", "lr_sweep", "vary_n", "vary_noise", "vary_lambda", "vary_decay",
             "weight_norm")
 VARIED = {"vary_n": "n", "vary_noise": "label_noise_std", "vary_lambda": "reg_lambda",
@@ -51,17 +54,20 @@ def odd_student_floor(config: Config) -> float | None:
 
 
 def reproduce(out: str | Path, quick: bool = False, workers: int | None = None,
-              families: Sequence[str] = FAMILIES, configs: str | Path = PAPER_CONFIGS,
+              families: Sequence[str] = FAMILIES, configs: Any = PAPER_CONFIGS,
               progress: bool = True) -> list[Path]:
     """Run `families` (sweep directories out/<family>) and write their figures into `out`; returns
-    the figure paths. `quick` uses each spec's [quick] table (reduced sizes and repeats)."""
+    the figure paths. `quick` uses each spec's [quick] table (reduced sizes and repeats). `configs` is
+    the directory of the `<family>.toml` sweep files (a path, or an importlib.resources Traversable)."""
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
         raise ConfigError(f"family: got {unknown[0]!r}; expected one of {', '.join(FAMILIES)}")
     out = Path(out)
     written = []
     for family in families:
-        spec = load_spec(Path(configs) / f"{family}.toml", quick=quick)
+        root = Path(configs) if isinstance(configs, str) else configs
+        with resources.as_file(root / f"{family}.toml") as spec_file:
+            spec = load_spec(spec_file, quick=quick)
         run_sweep(spec, out / family, workers=workers, progress=progress)
         base = expand(spec)[0].config
         figures = _FIGURES[family](family, load_sweep(out / family), base, out)
