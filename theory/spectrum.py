@@ -70,6 +70,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _MAX_ATOMS = 400  # solver atoms per side (sorted values averaged in equal-count groups above this)
 _HOMOTOPY_STEPS = 22
 _Y_MIN_REL = 1e-13
+_EDGE_MARGIN = 1e-3  # outliers are searched above edge·(1 + _EDGE_MARGIN)
 
 
 # --------------------------------------------------------------------------- variance-profile solver
@@ -314,7 +315,10 @@ def _outliers(Mb: MFn, alpha: np.ndarray, edge: float) -> tuple[np.ndarray, np.n
     ``⟨u,â⟩² = (αᵀc)²/(−z cᵀM'c)``, ``⟨v,β⟩² = (bᵀc)²/(−cᵀM'c)`` (c: unit null vector; M' by central
     differences with step 1e-5·z)."""
     lam = lambda z, j: np.linalg.eigvalsh(Mb(z)[0])[::-1][j] - 1.0  # noqa: E731
-    z_lo = edge * (1.0 + 1e-7)
+    # Search above edge·(1 + 1e-3): an isolated top atom of the profile (e.g. the largest eigenvalue of
+    # K) puts a pole of R̃ within ~1e-6 of the computed edge, which would otherwise produce a spurious
+    # root glued to the edge; an outlier within 0.05 % (singular value) of the edge is not resolvable.
+    z_lo = edge * (1.0 + _EDGE_MARGIN)
     roots, ob, oa = [], [], []
     have_beta = Mb(z_lo)[1] is not None
     for j in range(alpha.size):
