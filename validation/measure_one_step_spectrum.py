@@ -16,7 +16,9 @@ Metrics (k = number of predicted outliers):
 * ``KS``: sup |F_pred − F_emp| over the d − k smallest simulated eigenvalues (worst seed).
 * ``count``: seeds on which k equals the number of simulated singular values above 1.03·√edge_pred
   (the 3 % margin is a fixed detection rule, larger than the edge errors measured here).
-* ``σ1 %``: 100·(√outlier_pred/σ1 − 1) (asymptotic vs seed mean, plug-in worst seed).
+* ``σ1 %``: 100·(√outlier_pred/σ1 − 1) (asymptotic vs seed mean, plug-in worst seed); in brackets the
+  seed-to-seed standard deviation of the simulated σ1 (% of its mean), the sampling scale of the
+  asymptotic comparison.
 * overlaps ``⟨v1,β⟩²`` and ``⟨u1,a/‖a‖⟩²``: predicted − simulated (asymptotic vs seed mean, plug-in worst).
 """
 
@@ -131,6 +133,7 @@ def summarise(rows: dict) -> list[dict]:
         if all(x["k"] for x in a):
             s1 = np.mean([x["sigma1"] for x in a])
             line.update(s1_asym=100 * (a[0]["sigma1_pred"] / s1 - 1),
+                        s1_spread=100 * np.std([x["sigma1"] for x in a], ddof=1) / s1,
                         vb_asym=a[0]["vb_pred"] - np.mean([x["vb"] for x in a]),
                         ua_asym=a[0]["ua_pred"] - np.mean([x["ua"] for x in a]))
         if all(x["k"] for x in p):
@@ -146,7 +149,7 @@ def markdown(pair: str, optimizer: str, summary: list[dict], res: dict) -> str:
     f = lambda line, key, fmt: format(line[key], fmt) if key in line else "–"  # noqa: E731
     head = (f"**{optimizer.upper()}, {pair}** (η_c = {res['eta_c']:.4g}; time per η: asymptotic "
             f"{res['time_asym_per_lr']:.2f} s, plug-in {res['time_plug_per_lr']:.2f} s)\n\n"
-            "| η/η_c | edge % asym / plug | KS asym / plug | count ok asym / plug | σ1 % asym / plug "
+            "| η/η_c | edge % asym / plug | KS asym / plug | count ok asym / plug | σ1 % asym / plug (seed sd %) "
             "| ⟨v1,β⟩² sim; err asym / plug | ⟨u1,â⟩² sim; err asym / plug |\n"
             "|---|---|---|---|---|---|---|\n")
     lines = []
@@ -154,7 +157,7 @@ def markdown(pair: str, optimizer: str, summary: list[dict], res: dict) -> str:
         lines.append(
             f"| {s['m']:g} | {s['edge_asym']:+.2f} / {s['edge_plug']:+.2f} | {s['ks_asym']:.4f} / "
             f"{s['ks_plug']:.4f} | {s['count_asym']}/{s['n']} / {s['count_plug']}/{s['n']} (k={s['k']}) | "
-            f"{f(s, 's1_asym', '+.2f')} / {f(s, 's1_plug', '+.2f')} | {f(s, 'vb_sim', '.3f')}; "
+            f"{f(s, 's1_asym', '+.2f')} / {f(s, 's1_plug', '+.2f')} ({f(s, 's1_spread', '.1f')}) | {f(s, 'vb_sim', '.3f')}; "
             f"{f(s, 'vb_asym', '+.3f')} / {f(s, 'vb_plug', '+.3f')} | {f(s, 'ua_sim', '.3f')}; "
             f"{f(s, 'ua_asym', '+.3f')} / {f(s, 'ua_plug', '+.3f')} |")
     return head + "\n".join(lines) + "\n"
