@@ -67,7 +67,7 @@ __all__ = ["OneStepSpectrum", "one_step_spectrum", "plugin_one_step_spectrum", "
 
 _OPTIMIZERS = ("gd", "adam")
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_MAX_ATOMS = 400  # solver atoms per side (sorted values averaged in equal-count groups above this)
+_MAX_ATOMS = 256  # solver atoms per side (sorted values averaged in equal-count groups above this)
 _HOMOTOPY_STEPS = 22
 _Y_MIN_REL = 1e-13
 _EDGE_MARGIN = 1e-3  # outliers are searched above edge·(1 + _EDGE_MARGIN)
@@ -103,18 +103,21 @@ class _Profile:
         return float((math.sqrt(row) + math.sqrt(col)) ** 2)
 
 
-def _compress(values: np.ndarray, weights: np.ndarray | None = None, max_atoms: int = _MAX_ATOMS
+def _compress(values: np.ndarray, weights: np.ndarray | None = None, max_atoms: int | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
-    """Sort rows of ``values`` (n×L) by their last column and average equal-count groups.
+    """Sort rows of ``values`` (n×L) by their last column; keep the largest ``max_atoms/4`` rows exact
+    (the top of the profile sets the bulk edge) and average the others in equal-count groups.
 
-    Returns ``(atoms, weights)``; exact (no grouping) when n ≤ max_atoms.
+    Returns ``(atoms, weights)``; exact (no grouping) when n ≤ max_atoms (default ``_MAX_ATOMS``).
     """
+    max_atoms = _MAX_ATOMS if max_atoms is None else max_atoms
     values = np.atleast_2d(values)
     w = np.ones(len(values)) if weights is None else np.asarray(weights, float)
     if len(values) <= max_atoms:
         return values, w
     order = np.argsort(values[:, -1], kind="stable")
-    groups = np.array_split(order, max_atoms)
+    tail = max_atoms // 4
+    groups = np.array_split(order[:-tail], max_atoms - tail) + [order[j:j + 1] for j in range(len(order) - tail, len(order))]
     wg = np.array([w[g].sum() for g in groups])
     atoms = np.array([(values[g] * w[g, None]).sum(0) for g in groups]) / wg[:, None]
     return atoms, wg
@@ -202,37 +205,47 @@ def _density_fn(P: _Profile) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _refine_edge(density: Callable, lo: float, hi: float, inside_low: bool, thr: float,
-                 rounds: int = 3) -> float:
-    """Shrink [lo, hi] around the point where the density crosses ``thr`` (24-point grids per round)."""
+                 rounds: int = 2) -> float:
+    """Shrink [lo, hi] around the point where the density crosses ``thr`` (32-point grids per round)."""
     for _ in range(rounds):
-        xs = np.linspace(lo, hi, 24)
+        xs = np.linspace(lo, hi, 32)
         rho = density(xs)
         pos = rho > thr
-        if inside_low:  # density positive on the left, zero on the right: upper edge
-            k = int(np.nonzero(pos)[0].max()) if pos.any() else 0
+        if inside_low:  # bulk on the left: walk right from lo while the density is positive
+            k = 0
+            while k < len(xs) - 1 and pos[k + 1]:
+                k += 1
             lo, hi = xs[k], xs[min(k + 1, len(xs) - 1)]
-        else:
-            k = int(np.nonzero(pos)[0].min()) if pos.any() else len(xs) - 1
+        else:  # bulk on the right: walk left from hi while the density is positive
+            k = len(xs) - 1
+            while k > 0 and pos[k - 1]:
+                k -= 1
             lo, hi = xs[max(k - 1, 0)], xs[k]
     return 0.5 * (lo + hi)
 
 
-def _bulk_law(P: _Profile, n_grid: int = 140) -> _BulkLaw:
+def _bulk_law(P: _Profile, n_grid: int = 120) -> _BulkLaw:
     """:func:`_law_from_density` for the smaller Gram of a variance profile."""
     return _law_from_density(_density_fn(P), 1.2 * P.scale(), n_grid)
 
 
-def _law_from_density(density: Callable[[np.ndarray], np.ndarray], top: float, n_grid: int = 140
+def _law_from_density(density: Callable[[np.ndarray], np.ndarray], top: float, n_grid: int = 120
                       ) -> _BulkLaw:
     """Support edges (96-point scan of (0, top] + refinement) and the CDF by integration in θ,
     x = mid − half·cos θ (the substitution removes the square-root edge behaviour). The table is
     normalised by its mass (reported: 1 up to quadrature error, a check of the solver).
     """
-    xs = np.linspace(top / 400, top, 96)
+    xs = np.linspace(top / 2000, top, 96)
     rho = density(xs)
     thr = 1e-9 * rho.max()  # leakage outside the support is ~1e-13 relative (y_min)
-    pos = np.nonzero(rho > thr)[0]
-    i0, i1 = int(pos.min()), int(pos.max())
+    # support: the connected run of grid points with density > thr around the maximum (isolated
+    # points near 0 where Newton is ill-conditioned are ignored; the laws here have one interval)
+    on = rho > thr
+    i0 = i1 = int(np.argmax(rho))
+    while i0 > 0 and on[i0 - 1]:
+        i0 -= 1
+    while i1 < len(xs) - 1 and on[i1 + 1]:
+        i1 += 1
     upper = _refine_edge(density, xs[i1], xs[min(i1 + 1, len(xs) - 1)], True, thr)
     lower = _refine_edge(density, xs[max(i0 - 1, 0)] if i0 > 0 else 1e-9 * top, xs[i0], False, thr)
     theta = np.linspace(0.0, math.pi, n_grid)
