@@ -1,29 +1,52 @@
-"""Shared vocabulary of the validation suites: profiles, tasks, seeds, checks and suite results.
+"""Shared vocabulary of the validation suites: profiles, tasks, seeds, checks, calibration, suite results.
 
 A suite module (``validation.<name>``) provides
-``plan(profile) -> list[Task]`` (independent simulations, each a call ``validation.<module>.<function>(**params)``
-returning plain JSON-able data) and ``evaluate(profile, outputs) -> SuiteResult`` (the checks, from the
-outputs in plan order). Simulations run in worker processes (:mod:`validation.parallel`); evaluation and
-all theory curves run in the parent.
+``plan(profile, role) -> list[Task]`` (independent simulations, each a call
+``validation.<module>.<function>(**params)`` returning plain JSON-able data) and
+``evaluate(profile, outputs, calibration) -> SuiteResult`` (the checks, from the outputs in plan order).
+Simulations run in worker processes (:mod:`validation.parallel`); evaluation and all theory curves
+computed from sizes alone run in the parent.
 
-A check compares a simulated quantity (mean ± sd over seeds) with a prediction and passes iff
-``error ≤ tolerance``; how the error is formed is stated in its ``error_kind``:
-``|mean rel|`` = |mean over seeds of (prediction − simulation)/simulation|, ``max |rel|`` = the worst seed's
-relative error, ``|mean abs|`` / ``max |abs|`` the same for absolute differences; bounds (``mean ≤ bound``,
-``min ≥ bound``, …) compare a statistic of the simulation with a limit, which is then both the
-prediction and the tolerance.
+**Seeds.** Every simulation seed is a child of ``SeedSequence(ROOT_SEED)`` keyed by (suite, role, index)
+(:func:`task_seed`). The role is ``"check"`` for the runs a validation judges and ``"calibration"`` for
+the runs :mod:`validation.calibrate` uses to measure scatter: the two sets are disjoint by construction.
+
+**Tolerance policy** (docs/validation.md, "Tolerance policy"). A comparison's error is the mean over the
+check seeds of the per-seed error ``e = p − s`` (or ``(p − s)/s`` when relative), and it passes iff
+
+    |mean e| ≤ bias + K · scatter / √seeds,
+
+where ``bias`` is the allowed systematic error of the theory (a constant of the check, the same in every
+profile), ``scatter`` is the seed-to-seed standard deviation of ``e`` measured on calibration seeds at
+this profile's sizes (``validation/calibration.json``, written by ``python -m validation.calibrate``),
+and ``K = 3``. No tolerance is computed from the seeds it judges. Bounds (``mean ≤ limit``, ``min ≥
+limit``, …) compare a statistic of the simulation with a fixed limit. A check with ``gating=False`` is an
+**open target**: a quantity the theory does not yet predict within the tolerance it should; it is reported
+in its own table with its measured error and does not change the exit code.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import zlib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-#: Root of every seed: task seeds are children of SeedSequence(ROOT_SEED) keyed by (suite, index).
+#: Root of every seed: task seeds are children of SeedSequence(ROOT_SEED) keyed by (suite, role, index).
 ROOT_SEED = 20251124
+#: Seed roles: "check" seeds are judged, "calibration" seeds measure the scatter tolerances use.
+ROLES: dict[str, int] = {"check": 0, "calibration": 1}
+#: Standard errors allowed on top of the bias allowance (two-sided 3σ: a false alarm per check ≈ 0.3 %).
+K_SIGMA = 3.0
+#: The calibration file shipped with the package (``python -m validation.calibrate`` rewrites it).
+CALIBRATION_FILE = "calibration.json"
 
 
 @dataclass(frozen=True)
@@ -31,8 +54,10 @@ class Profile:
     """Sizes and seed counts of one validation run.
 
     One-step suites use input dimension ``d`` with ``h = 3d/2``, ``n = 2d`` (the defaults at d = 1000);
-    ``finite_size_ds`` are the dimensions of the finite-size suite; the multi-step suite trains at
+    ``finite_size_ds`` are the dimensions of the finite-size suite, ``finite_size_draws`` the number of
+    cheap plug-in draws per size behind its control-variate estimate; the multi-step suite trains at
     ``multi_step_d`` and compares n with ``multi_step_large_n`` (both in units of d).
+    ``calibration_seeds`` is the number of calibration seeds per simulation kind.
     """
 
     name: str
@@ -43,19 +68,26 @@ class Profile:
     spiked_seeds: int
     finite_size_ds: tuple[int, ...]
     finite_size_seeds: int
+    finite_size_draws: int
     multi_step_d: int
     multi_step_seeds: int
     multi_step_large_n: int
+    calibration_seeds: int = 8
+
+    def seeds_for(self, kind: str, role: str) -> int:
+        """Number of seeds of a simulation kind (``seeds``, ``bbp_seeds``, …) for a role: the profile's
+        count for check seeds, ``calibration_seeds`` (at least 2) for calibration seeds."""
+        return getattr(self, kind) if role == "check" else max(self.calibration_seeds, 2)
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile(name="quick", d=500, seeds=4, bbp_seeds=12, spiked_shapes=((1500, 1000), (1000, 2000)),
-                     spiked_seeds=3, finite_size_ds=(125, 250, 500, 1000), finite_size_seeds=6,
-                     multi_step_d=1000, multi_step_seeds=1, multi_step_large_n=4),
-    "full": Profile(name="full", d=1000, seeds=8, bbp_seeds=24,
+    "quick": Profile(name="quick", d=1000, seeds=4, bbp_seeds=8, spiked_shapes=((1500, 1000), (1000, 2000)),
+                     spiked_seeds=3, finite_size_ds=(250, 500, 1000), finite_size_seeds=4, finite_size_draws=96,
+                     multi_step_d=1000, multi_step_seeds=3, multi_step_large_n=4, calibration_seeds=8),
+    "full": Profile(name="full", d=1000, seeds=8, bbp_seeds=16,
                     spiked_shapes=((1500, 1000), (1000, 2000), (2000, 2000)), spiked_seeds=6,
-                    finite_size_ds=(250, 500, 1000, 2000), finite_size_seeds=8,
-                    multi_step_d=1000, multi_step_seeds=2, multi_step_large_n=8),
+                    finite_size_ds=(250, 500, 1000, 2000), finite_size_seeds=6, finite_size_draws=192,
+                    multi_step_d=1000, multi_step_seeds=4, multi_step_large_n=8, calibration_seeds=8),
 }
 
 
@@ -69,16 +101,94 @@ class Task:
     cost: float = 1.0  # relative run time, only used to start long tasks first
 
 
-def task_seed(suite: str, index: int) -> int:
-    """Seed of the index-th simulation of a suite: a child of SeedSequence(ROOT_SEED), keyed by
-    (crc32 of the suite name, index), so it does not depend on scheduling or on other suites."""
-    child = np.random.SeedSequence(ROOT_SEED, spawn_key=(zlib.crc32(suite.encode()), index))
-    return int(child.generate_state(1, dtype=np.uint32)[0])
+def task_seed(suite: str, index: int, role: str = "check") -> int:
+    """Seed of the index-th simulation of a suite for a role ("check" or "calibration"): a child of
+    SeedSequence(ROOT_SEED) keyed by (crc32 of the suite name, role code, index), so it depends neither on
+    scheduling nor on other suites, and check and calibration seeds never coincide."""
+    if role not in ROLES:
+        raise ValueError(f"role={role!r}: expected one of {sorted(ROLES)}")
+    key = (zlib.crc32(suite.encode()), ROLES[role], index)
+    return int(np.random.SeedSequence(ROOT_SEED, spawn_key=key).generate_state(1, dtype=np.uint32)[0])
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+class CalibrationError(RuntimeError):
+    """The calibration file lacks an entry a check needs (run ``python -m validation.calibrate``)."""
+
+
+@dataclass
+class Calibration:
+    """Seed-to-seed scatter of every check's per-seed error, measured on calibration seeds.
+
+    ``scatter[key]`` is the sample standard deviation (ddof = 1) of the per-seed error of the check with
+    that key; ``meta`` says how it was produced (profile sizes, seeds, date, code version, command).
+    In recording mode (:meth:`recorder`) the calibration collects the scatter of what it observes instead.
+    """
+
+    profile: str
+    scatter: dict[str, float]
+    meta: dict[str, Any] = field(default_factory=dict)
+    recording: bool = False
+
+    @classmethod
+    def recorder(cls, profile: str) -> Calibration:
+        """An empty calibration that records the scatter of every observed error (calibration runs)."""
+        return cls(profile=profile, scatter={}, recording=True)
+
+    @classmethod
+    def load(cls, profile: str, path: str | Path | None = None) -> Calibration:
+        """The calibration of `profile` from `path` (default: the file shipped in this package)."""
+        text = (Path(path).read_text() if path is not None
+                else resources.files("validation").joinpath(CALIBRATION_FILE).read_text())
+        data = json.loads(text)
+        if profile not in data.get("profiles", {}):
+            raise CalibrationError(f"calibration file has no profile {profile!r}: run "
+                                   f"python -m validation.calibrate --profile {profile}")
+        entry = data["profiles"][profile]
+        meta = {k: v for k, v in entry.items() if k != "scatter"}
+        meta.update({k: data[k] for k in ("version", "command") if k in data})
+        return cls(profile=profile, scatter=dict(entry["scatter"]), meta=meta)
+
+    def observe(self, key: str, errors: Any) -> None:
+        """Recording mode: remember the sample sd of `errors` (per-seed errors) under `key`."""
+        if self.recording:
+            e = np.asarray(errors, dtype=float)
+            self.scatter[key] = float(np.std(e, ddof=1)) if e.size > 1 else math.nan
+
+    def sd(self, key: str) -> float:
+        """The calibrated scatter of `key` (nan while recording)."""
+        if self.recording:
+            return math.nan
+        try:
+            return self.scatter[key]
+        except KeyError:
+            raise CalibrationError(f"no calibrated scatter for {key!r} in profile {self.profile!r}: "
+                                   "run python -m validation.calibrate") from None
+
+    def describe(self) -> str:
+        """One line naming the calibration (date, seeds, code version) for reports."""
+        m = self.meta
+        return (f"calibration of profile {self.profile!r}: {m.get('date', '?')}, role-'calibration' seeds "
+                f"({m.get('calibration_seeds', '?')} per simulation kind), code {m.get('code_version', '?')}")
+
+
+def tolerance(calibration: Calibration, key: str, bias: float, seeds: int) -> tuple[float, float]:
+    """``(bias + K·scatter/√seeds, scatter)`` for the check `key` (the module docstring's policy)."""
+    sd = calibration.sd(key)
+    return bias + K_SIGMA * sd / math.sqrt(seeds), sd
 
 
 @dataclass(frozen=True)
 class Check:
-    """One PASS/FAIL comparison (see the module docstring for ``error_kind``)."""
+    """One PASS/FAIL comparison or bound (see the module docstring).
+
+    ``bias`` and ``scatter`` are the two parts of a comparison's tolerance (nan for bounds); ``seeds`` is
+    the number of check seeds behind the simulated statistic; ``gating=False`` marks an open target
+    (reported, never changes the exit code) and ``target`` then states the tolerance the theory should
+    reach.
+    """
 
     name: str
     prediction: float
@@ -90,10 +200,15 @@ class Check:
     reason: str
     comparison: bool = True  # False for bounds and sign tests, whose error/tolerance ratio means nothing
     relation: str = "≤"  # passes iff error ≤ tolerance, or error ≥ tolerance for "≥" (lower bounds)
+    bias: float = math.nan
+    scatter: float = math.nan
+    seeds: int = 0
+    gating: bool = True
+    target: str = ""
 
     @property
     def passed(self) -> bool:
-        if not np.isfinite(self.error):
+        if not np.isfinite(self.error) or not np.isfinite(self.tolerance):
             return False
         return bool(self.error >= self.tolerance if self.relation == "≥" else self.error <= self.tolerance)
 
@@ -110,18 +225,29 @@ class SuiteResult:
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def gating(self) -> list[Check]:
+        """The checks that decide the exit code."""
+        return [c for c in self.checks if c.gating]
+
+    @property
+    def open_targets(self) -> list[Check]:
+        """Quantities the theory does not yet predict within the tolerance it should (never gating)."""
+        return [c for c in self.checks if not c.gating]
+
+    @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        return all(c.passed for c in self.gating)
 
     def worst(self) -> Check | None:
-        """The first failing check, else the passing comparison with the largest error/tolerance, else
-        the first check (bounds and sign tests only), else None."""
-        failing = [c for c in self.checks if not c.passed]
+        """The first failing gating check, else the passing gating comparison with the largest
+        error/tolerance, else the first gating check (bounds only), else None."""
+        checks = self.gating
+        failing = [c for c in checks if not c.passed]
         if failing:
             return failing[0]
-        scored = [c for c in self.checks if c.comparison and c.tolerance > 0]
+        scored = [c for c in checks if c.comparison and c.tolerance > 0]
         if not scored:
-            return self.checks[0] if self.checks else None
+            return checks[0] if checks else None
         return max(scored, key=lambda c: c.error / c.tolerance, default=None)
 
 
@@ -131,35 +257,75 @@ def mean_sd(values: Any) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0
 
 
-def compare(name: str, predicted: Any, simulated: Any, tolerance: float, *, relative: bool, worst: bool,
-            reason: str) -> Check:
-    """Check per-seed predictions against per-seed simulations (arrays over seeds).
-
-    Error per seed ``e = p − s`` (or ``(p − s)/s`` when ``relative``); the check's error is ``max |e|``
-    when ``worst`` (each seed must match: plug-in forms), else ``|mean e|`` (asymptotic forms, whose
-    seed-to-seed scatter averages out).
-    """
+def per_seed_errors(predicted: Any, simulated: Any, relative: bool) -> np.ndarray:
+    """``p − s`` or ``(p − s)/s`` per seed."""
     p = np.asarray(predicted, dtype=float)
     s = np.asarray(simulated, dtype=float)
-    e = (p - s) / s if relative else p - s
-    error = float(np.max(np.abs(e))) if worst else float(abs(np.mean(e)))
-    kind = ("max" if worst else "|mean") + (" |rel|" if relative else " |abs|")
-    kind = kind.replace("|mean |", "|mean ")
-    sim_mean, sim_sd = mean_sd(s)
-    return Check(name=name, prediction=float(p.mean()), sim_mean=sim_mean, sim_sd=sim_sd, error=error,
-                 tolerance=float(tolerance), error_kind=kind, reason=reason)
+    return (p - s) / s if relative else p - s
 
 
-def bound(name: str, simulated: Any, limit: float, *, upper: bool, reason: str, worst: bool = False) -> Check:
-    """Check that the mean (or, with ``worst``, every value) of `simulated` is ≤ `limit` (``upper``) or ≥ it.
+@dataclass
+class Judge:
+    """Builds the checks of one suite under the tolerance policy of the module docstring.
 
-    The statistic (mean, or max/min over seeds) is the check's error, the limit its tolerance and its
-    prediction, ``relation`` the direction.
+    ``calibration`` supplies the scatter of each check (by ``"<suite>/<check name>"``); in recording mode
+    it collects that scatter instead (calibration runs), and every comparison then fails harmlessly.
     """
-    x = np.asarray(simulated, dtype=float)
-    sim_mean, sim_sd = mean_sd(x)
-    statistic = (x.max() if upper else x.min()) if worst else sim_mean
-    relation = "≤" if upper else "≥"
-    kind = (("max" if upper else "min") if worst else "mean") + f" {relation} bound"
-    return Check(name=name, prediction=float(limit), sim_mean=sim_mean, sim_sd=sim_sd, error=float(statistic),
-                 tolerance=float(limit), error_kind=kind, reason=reason, comparison=False, relation=relation)
+
+    suite: str
+    calibration: Calibration
+
+    def key(self, name: str) -> str:
+        return f"{self.suite}/{name}"
+
+    def compare(self, name: str, predicted: Any, simulated: Any, *, relative: bool, bias: float, reason: str,
+                gating: bool = True, target: str = "") -> Check:
+        """Mean per-seed error against ``bias + K·scatter/√seeds`` (scatter from the calibration)."""
+        e = per_seed_errors(predicted, simulated, relative)
+        return self.estimate(name, float(np.mean(e)), np.asarray(predicted, dtype=float).mean(),
+                             np.asarray(simulated, dtype=float), e, relative=relative, bias=bias, reason=reason,
+                             gating=gating, target=target)
+
+    def estimate(self, name: str, error: float, prediction: float, simulated: np.ndarray, observed: np.ndarray, *,
+                 relative: bool, bias: float, reason: str, seeds: int | None = None, gating: bool = True,
+                 target: str = "") -> Check:
+        """A comparison whose error estimate is `error` (signed); `observed` are the per-seed values whose
+        scatter the calibration records for this check, ``seeds`` their count in the standard error."""
+        key = self.key(name)
+        self.calibration.observe(key, observed)
+        count = int(np.size(observed)) if seeds is None else seeds
+        tol, sd = tolerance(self.calibration, key, bias, count)
+        sim_mean, sim_sd = mean_sd(simulated)
+        kind = "|mean rel|" if relative else "|mean abs|"
+        return Check(name=name, prediction=float(prediction), sim_mean=sim_mean, sim_sd=sim_sd, error=abs(error),
+                     tolerance=tol, error_kind=kind, reason=reason, bias=bias, scatter=sd, seeds=count,
+                     gating=gating, target=target)
+
+    def bound(self, name: str, simulated: Any, limit: float, *, upper: bool, reason: str, worst: bool = False,
+              gating: bool = True) -> Check:
+        """Check that the mean (or, with ``worst``, every value) of `simulated` is ≤ `limit` (``upper``) or
+        ≥ it. The statistic is the check's error, the limit its tolerance and prediction."""
+        x = np.asarray(simulated, dtype=float)
+        sim_mean, sim_sd = mean_sd(x)
+        statistic = (x.max() if upper else x.min()) if worst else sim_mean
+        relation = "≤" if upper else "≥"
+        kind = (("max" if upper else "min") if worst else "mean") + f" {relation} bound"
+        return Check(name=name, prediction=float(limit), sim_mean=sim_mean, sim_sd=sim_sd, error=float(statistic),
+                     tolerance=float(limit), error_kind=kind, reason=reason, comparison=False, relation=relation,
+                     seeds=int(x.size), gating=gating)
+
+    def calibrated_bound(self, name: str, simulated: Any, limit: float, *, upper: bool, reason: str) -> Check:
+        """Bound on the mean with a calibrated margin: mean ≤ limit + K·scatter/√seeds (or ≥ limit − …),
+        the scatter being the calibrated seed-to-seed sd of the simulated value."""
+        x = np.asarray(simulated, dtype=float)
+        key = self.key(name)
+        self.calibration.observe(key, x)
+        margin, sd = tolerance(self.calibration, key, 0.0, x.size)
+        check = self.bound(name, x, limit + margin if upper else limit - margin, upper=upper, reason=reason)
+        return replace(check, scatter=sd)
+
+
+@contextmanager
+def no_calibration_needed() -> Iterator[Calibration]:
+    """A recording calibration, for code paths that only want the data of a suite."""
+    yield Calibration.recorder("none")

@@ -1,25 +1,32 @@
 """Ten full-batch steps at the reference settings: spike, then heavy tail (suite `multi_step`).
 
-Runs (reference-model §6–§7): GD η ∈ {1000, 2000, 3000} and Adam η ∈ {0.01, 0.1, 1} at n = 2d, and Adam
-η = 1 again with the profile's larger n. At d ≠ 1000 the learning rates are rescaled by
+Runs (docs/model.md "Experiment families"): GD η ∈ {1000, 2000, 3000} and Adam η ∈ {0.01, 0.1, 1} at
+n = 2d, and Adam η = 1 again with the profile's larger n. At d ≠ 1000 the learning rates are rescaled by
 ``theory.bbp_lr(d)/theory.bbp_lr(1000)`` (GD's BBP rate grows like d^¾h^¼, Adam's like (hd)^−¼), so each
 run keeps its position relative to the thresholds; at d = 1000 they are the reference values.
 Each step is the engine's (``htcore.kernels.loss_and_grad_into`` + ``htcore.optim.Optimizer``); after
 every step only what this suite needs is measured: α_Hill of the ESD (``htcore.spectral.hill_alpha``,
-xmin at the median), σ1 and sim = |⟨v1, β⟩| (``htcore.spectral.top_singular``) — ``htcore.train``'s
-probes would also fit a ridge readout and a KS scan per step.
+xmin at the median), σ1 and sim = |⟨v1, β⟩| (``htcore.spectral.top_singular``).
 
-Checks (the qualitative facts of reference-model §7, mean or every seed as stated):
+Checks, against numbers from outside this suite:
 
+* **the published code's trajectory** (docs/model.md "Reference numbers"): the authors' PyTorch code,
+  default Adam run (η = 1, n = 2000, ten steps), gives α_Hill per step 2.447, 2.327, 2.166, 2.036, 1.966,
+  1.918, 1.884, 1.861, 1.846, 1.832, 1.823 (one seed). Every step's mean over the check seeds must match
+  within ``bias + K·sd·√(1/seeds + 1/REFERENCE_SEEDS)``: sd is the calibrated seed-to-seed sd of α_Hill at
+  that step, the second term the reference's own seed scatter; bias 0.005 (rounding and float32);
 * one-step spike iff η > η_c (``theory.bbp_lr``): σ1 after step 1 above / below the detection line of
-  ``validation.bbp`` (edge + 2.6 Tracy–Widom scales);
-* heavy-tail onset only above the thresholds (GD η ≥ 2000, Adam η ≥ 1): α_Hill drops by ≥ 0.15 over the
-  ten steps; below them (GD 1000, Adam 0.01 and 0.1) by ≤ 0.05. The reference reports ≈ 2.45 → "below
-  ≈ 2.2" (a drop ≈ 0.25, one or two seeds) above and "≈ 2.44" (no decay) below; 0.15 sits between the
-  two regimes with room for seed-to-seed scatter (GD 2000 dropped by 0.23 with config seed 0 and by
-  0.26–0.30 on this suite's seeds), 0.05 is several times the α_Hill scatter of an unchanged MP bulk;
-* Adam η = 1: α_Hill decreases at every step (every seed);
-* larger n is milder: Adam η = 1's final α_Hill is higher at the larger n (every seed; same W0, a, β).
+  ``validation.bbp`` (edge + 2.6 Tracy–Widom scales), every seed;
+* heavy-tail onset where the paper puts it: after ten steps α_Hill falls below ≈ 2.2 for GD η ≥ 2000 and
+  Adam η = 1 (mean final α_Hill ≤ 2.2 plus a calibrated margin), while GD 1000 and Adam 0.01, 0.1 stay
+  at ≈ 2.44: their α_Hill drop over ten steps is ≤ 0.02 plus a calibrated margin;
+* Adam η = 1: α_Hill decreases at every step (every seed); larger n is milder: its final α_Hill is higher
+  at the larger n (every seed; same W0, a, β).
+
+Open targets (no theory predicts several steps yet): the per-step σ1, sim and α_Hill after the first step,
+compared with the best available prediction — the one-step asymptotic σ1 and overlap of
+``theory.predict_one_step`` (as if later steps changed nothing) and the initial α_Hill of an MP bulk —
+with the tolerances a multi-step theory should reach (3 % in σ1, 0.03 in sim, 0.05 in α_Hill).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from htcore import Config, make_problem, spectral
 from htcore.kernels import Workspace, loss_and_grad_into
 from htcore.optim import Optimizer
 from validation.bbp import detection_line
-from validation.core import Check, Profile, SuiteResult, Task, bound, task_seed
+from validation.core import K_SIGMA, Calibration, Check, Judge, Profile, SuiteResult, Task, mean_sd, task_seed
 from validation.onestep import sizes
 
 NAME = "multi_step"
@@ -42,8 +49,17 @@ STEPS = 10
 #: Reference runs (optimizer, η at d = 1000) and whether they are above the heavy-tail onset.
 RUNS = (("gd", 1000.0, False), ("gd", 2000.0, True), ("gd", 3000.0, True),
         ("adam", 0.01, False), ("adam", 0.1, False), ("adam", 1.0, True))
-ONSET_DROP = 0.15
-NO_DECAY_DROP = 0.05
+#: α_Hill per step (0…10) of the published code's default Adam run (η = 1, n = 2000, one seed).
+REFERENCE_ALPHA = (2.447, 2.327, 2.166, 2.036, 1.966, 1.918, 1.884, 1.861, 1.846, 1.832, 1.823)
+REFERENCE_SEEDS = 1
+REFERENCE_BIAS = 0.005
+#: The paper's onset statement: α_Hill below ≈ 2.2 after ten steps above the onset, ≈ 2.44 below it.
+ONSET_ALPHA = 2.2
+NO_DECAY_DROP = 0.02
+#: What a multi-step theory should reach (open targets).
+TARGETS = {"sigma1": 0.03, "sim": 0.03, "alpha_hill": 0.05}
+#: Steps at which the open targets are reported.
+TARGET_STEPS = (2, 5, 10)
 
 
 def scaled_lr(optimizer: str, lr: float, d: int) -> float:
@@ -80,47 +96,93 @@ def _run_list(profile: Profile) -> list[tuple[str, float, int]]:
     return runs + [("adam", scaled_lr("adam", 1.0, d), profile.multi_step_large_n * d)]
 
 
-def plan(profile: Profile) -> list[Task]:
+def plan(profile: Profile, role: str = "check") -> list[Task]:
     """One task per (run, seed); seeds are shared across runs (same W0, a, β), as in the reference sweep."""
     d = profile.multi_step_d
-    return [Task("multi_step", "simulate", {"optimizer": opt, "lr": lr, "n": n, "d": d, "seed": task_seed(NAME, i)},
+    return [Task("multi_step", "simulate", {"optimizer": opt, "lr": lr, "n": n, "d": d,
+                                            "seed": task_seed(NAME, i, role)},
                  cost=10.0 * n / 2000 * (d / 1000) ** 2)
-            for opt, lr, n in _run_list(profile) for i in range(profile.multi_step_seeds)]
+            for opt, lr, n in _run_list(profile) for i in range(profile.seeds_for("multi_step_seeds", role))]
 
 
-def _spike_check(label: str, optimizer: str, lr: float, d: int, runs: list[dict]) -> Check:
+def _spike_check(judge: Judge, label: str, optimizer: str, lr: float, d: int, runs: list[dict]) -> Check:
     eta_c = theory.bbp_lr(optimizer, **sizes(d))
-    line = float(detection_line(optimizer, np.array([lr / eta_c]), d)[0])
+    line = float(detection_line(optimizer, np.array([lr]), d)[0])
     above = lr > eta_c
-    return bound(f"{label}: {'spike' if above else 'no spike'} after step 1 (η/η_c = {lr / eta_c:.2f})",
-                 [r["sigma1"][1] for r in runs], line, upper=not above, worst=True,
-                 reason="one-step BBP rate theory.bbp_lr; detection line of validation.bbp")
+    return judge.bound(f"{label}: {'spike' if above else 'no spike'} after step 1 (η/η_c = {lr / eta_c:.2f})",
+                       [r["sigma1"][1] for r in runs], line, upper=not above, worst=True,
+                       reason="one-step BBP rate theory.bbp_lr; detection line of validation.bbp")
 
 
-def _onset_check(label: str, onset: bool, runs: list[dict]) -> Check:
-    drops = [r["alpha_hill"][0] - r["alpha_hill"][-1] for r in runs]
+def _onset_check(judge: Judge, label: str, onset: bool, runs: list[dict]) -> Check:
     if onset:
-        return bound(f"{label}: α_Hill drop over {STEPS} steps (heavy-tail onset)", drops, ONSET_DROP, upper=False,
-                     reason="reference-model §7: α falls below ≈ 2.2 above the thresholds (docstring)")
-    return bound(f"{label}: α_Hill drop over {STEPS} steps (no bulk decay)", drops, NO_DECAY_DROP, upper=True,
-                 reason="reference-model §7: α ≈ 2.44 between the spike threshold and the onset (docstring)")
+        return judge.calibrated_bound(f"{label}: final α_Hill (heavy-tail onset)", [r["alpha_hill"][-1] for r in runs],
+                                      ONSET_ALPHA, upper=True,
+                                      reason="paper: α_Hill falls below ≈ 2.2 above the onset; + K calibrated SE")
+    return judge.calibrated_bound(f"{label}: α_Hill drop over {STEPS} steps (no bulk decay)",
+                                  [r["alpha_hill"][0] - r["alpha_hill"][-1] for r in runs], NO_DECAY_DROP, upper=True,
+                                  reason="paper: α_Hill stays ≈ 2.44 below the onset (2.447 → 2.44); + K calibrated SE")
 
 
-def evaluate(profile: Profile, outputs: list[dict]) -> SuiteResult:
+def reference_trajectory_checks(judge: Judge, runs: list[dict]) -> list[Check]:
+    """Every step's mean α_Hill of the Adam η = 1 runs against the published code's (module docstring)."""
+    alpha = np.array([r["alpha_hill"] for r in runs])
+    checks = []
+    for t, ref in enumerate(REFERENCE_ALPHA):
+        name = f"adam η = 1: α_Hill at step {t} vs the published code"
+        key = judge.key(name)
+        judge.calibration.observe(key, alpha[:, t])
+        sd = judge.calibration.sd(key)
+        se = sd * math.sqrt(1.0 / alpha.shape[0] + 1.0 / REFERENCE_SEEDS)
+        sim_mean, sim_sd = mean_sd(alpha[:, t])
+        checks.append(Check(name=name, prediction=ref, sim_mean=sim_mean, sim_sd=sim_sd, error=abs(ref - sim_mean),
+                            tolerance=REFERENCE_BIAS + K_SIGMA * se, error_kind="|mean abs|",
+                            reason=f"bias {REFERENCE_BIAS} + K·sd·√(1/seeds + 1/{REFERENCE_SEEDS}) (reference: one seed)",
+                            bias=REFERENCE_BIAS, scatter=sd, seeds=alpha.shape[0]))
+    return checks
+
+
+def open_target_checks(judge: Judge, label: str, optimizer: str, lr: float, d: int, runs: list[dict]) -> list[Check]:
+    """Per-step quantities after step 1 against today's best prediction (module docstring); never gating."""
+    one_step = theory.predict_one_step(optimizer, lr, **sizes(d))
+    alpha0 = float(np.mean([r["alpha_hill"][0] for r in runs]))
+    predicted = {"sigma1": float(one_step.sigma1), "sim": math.sqrt(float(one_step.overlap_beta)), "alpha_hill": alpha0}
+    basis = {"sigma1": "one-step asymptotic σ1", "sim": "one-step asymptotic |⟨v1,β⟩|", "alpha_hill": "α_Hill at step 0"}
+    checks = []
+    for key, target in TARGETS.items():
+        for t in TARGET_STEPS:
+            values = [r[key][t] for r in runs]
+            checks.append(judge.compare(f"{label}: {key} at step {t}", np.full(len(values), predicted[key]), values,
+                                        relative=key == "sigma1", bias=target, gating=False,
+                                        target=f"{target:g}" + (" (relative)" if key == "sigma1" else ""),
+                                        reason=f"no multi-step theory yet; prediction = {basis[key]}"))
+    return checks
+
+
+def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) -> SuiteResult:
     """Checks of the module docstring; data: the per-step curves of every run."""
-    seeds, d = profile.multi_step_seeds, profile.multi_step_d
+    judge = Judge(NAME, calibration)
+    d = profile.multi_step_d
+    seeds = len(outputs) // (len(RUNS) + 1)
     groups = [outputs[k * seeds:(k + 1) * seeds] for k in range(len(RUNS) + 1)]
     checks: list[Check] = []
     for (opt, lr_ref, onset), runs in zip(RUNS, groups):
         label = f"{opt} η = {lr_ref:g}" + ("" if d == 1000 else f" (→ {runs[0]['lr']:.4g} at d = {d})")
-        checks += [_spike_check(label, opt, runs[0]["lr"], d, runs), _onset_check(label, onset, runs)]
+        checks += [_spike_check(judge, label, opt, runs[0]["lr"], d, runs), _onset_check(judge, label, onset, runs)]
     adam1, adam1_large = groups[len(RUNS) - 1], groups[-1]
-    checks.append(bound("adam η = 1: α_Hill decreases at every step", [max(np.diff(r["alpha_hill"])) for r in adam1],
-                        0.0, upper=True, worst=True, reason="reference-model §7: 2.447, 2.327, …, 1.823"))
-    checks.append(bound(f"adam η = 1: final α_Hill higher at n = {adam1_large[0]['n']} than n = {adam1[0]['n']}",
-                        [b["alpha_hill"][-1] - a["alpha_hill"][-1] for a, b in zip(adam1, adam1_large)], 0.0,
-                        upper=False, worst=True, reason="reference-model §7: larger n gives a milder decrease"))
-    return SuiteResult(name=NAME, checks=checks, data={"d": d, "steps": STEPS, "runs": outputs})
+    if d == 1000:
+        checks += reference_trajectory_checks(judge, adam1)
+    checks.append(judge.bound("adam η = 1: α_Hill decreases at every step",
+                              [max(np.diff(r["alpha_hill"])) for r in adam1], 0.0, upper=True, worst=True,
+                              reason="published code: 2.447, 2.327, …, 1.823"))
+    checks.append(judge.bound(f"adam η = 1: final α_Hill higher at n = {adam1_large[0]['n']} than n = {adam1[0]['n']}",
+                              [b["alpha_hill"][-1] - a["alpha_hill"][-1] for a, b in zip(adam1, adam1_large)], 0.0,
+                              upper=False, worst=True, reason="paper: larger n gives a milder decrease"))
+    for (opt, lr_ref, _), runs in zip(RUNS, groups):
+        if (opt, lr_ref) in (("gd", 3000.0), ("adam", 1.0)):
+            checks += open_target_checks(judge, f"{opt} η = {lr_ref:g}", opt, runs[0]["lr"], d, runs)
+    return SuiteResult(name=NAME, checks=checks, data={"d": d, "steps": STEPS, "runs": outputs,
+                                                       "reference_alpha": list(REFERENCE_ALPHA)})
 
 
 if __name__ == "__main__":

@@ -1,28 +1,50 @@
 """Run validation suites: plan every suite's simulations, run them all in one (parallel) batch, evaluate.
 
 Suites (modules of :mod:`validation`, in report order): :data:`validation.SUITES`. Each exposes
-``plan(profile)`` and ``evaluate(profile, outputs)`` (:mod:`validation.core`).
+``plan(profile, role)`` and ``evaluate(profile, outputs, calibration)`` (:mod:`validation.core`). The two
+phases are separate functions so that the perturbation tests and ``python -m validation.power`` can
+simulate once and evaluate many times.
 """
 
 from __future__ import annotations
 
 import importlib
+import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 
 from validation import SUITES
-from validation.core import Profile, SuiteResult, Task
+from validation.core import Calibration, Profile, SuiteResult, Task
 from validation.parallel import run_tasks
 
 
 @dataclass
+class Simulations:
+    """The outputs of every planned task, by suite, for one profile and seed role."""
+
+    profile: Profile
+    role: str
+    outputs: dict[str, list]
+    workers: int
+    wall_time: float
+
+
+@dataclass
 class Validation:
-    """Outcome of a validation run: per-suite results, the profile, worker count and wall time."""
+    """Outcome of a validation run: per-suite results, the profile, its calibration, worker count, wall
+    time and the code version that produced it."""
 
     profile: Profile
     suites: list[SuiteResult]
     workers: int
     wall_time: float
+    calibration: Calibration | None = None
+    code_version: str = ""
+    simulations: Simulations | None = None
+    #: (perturbed prediction, detection limit) rows of ``validation.power``, when asked for
+    detection_limits: list[tuple[str, str]] | None = None
 
     @property
     def passed(self) -> bool:
@@ -30,8 +52,26 @@ class Validation:
 
     @property
     def exit_code(self) -> int:
-        """0 iff every check passed, else 1."""
+        """0 iff every gating check passed, else 1 (open targets never change it)."""
         return 0 if self.passed else 1
+
+
+def code_version() -> str:
+    """``git describe --always --dirty`` of the checkout this package runs from, else the package version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty", "--tags"],
+                             capture_output=True, text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip() and (root / ".git").exists():
+            return f"git {out.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return f"htcore {version('htcore')}"
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _schedule(tasks: list[Task]) -> list[int]:
@@ -39,23 +79,44 @@ def _schedule(tasks: list[Task]) -> list[int]:
     return sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
 
 
-def run_validation(profile: Profile, only: tuple[str, ...] | None = None, workers: int = 1,
-                   progress: bool = True) -> Validation:
-    """Plan, simulate (``workers`` processes; 0 = in this process, see :mod:`validation.parallel`) and
-    evaluate the suites named in `only` (all by default)."""
+def suite_modules(only: tuple[str, ...] | None) -> dict[str, ModuleType]:
+    """The suite modules to run, in report order."""
+    return {name: importlib.import_module(f"validation.{name}") for name in SUITES if only is None or name in only}
+
+
+def simulate(profile: Profile, only: tuple[str, ...] | None = None, workers: int = 1, progress: bool = True,
+             role: str = "check") -> Simulations:
+    """Plan the suites' tasks for the seed `role` and run them (``workers`` processes; 0 = in this process)."""
     start = time.perf_counter()
-    names = [s for s in SUITES if only is None or s in only]
-    modules = {name: importlib.import_module(f"validation.{name}") for name in names}
-    plans = {name: modules[name].plan(profile) for name in names}
-    tasks = [task for name in names for task in plans[name]]
+    modules = suite_modules(only)
+    plans = {name: module.plan(profile, role) for name, module in modules.items()}
+    tasks = [task for name in modules for task in plans[name]]
     order = _schedule(tasks)
     outputs_in_order = run_tasks([tasks[i] for i in order], workers=workers, progress=progress)
-    outputs = [None] * len(tasks)
+    outputs: list = [None] * len(tasks)
     for slot, i in enumerate(order):
         outputs[i] = outputs_in_order[slot]
-    results, offset = [], 0
-    for name in names:
-        count = len(plans[name])
-        results.append(modules[name].evaluate(profile, outputs[offset:offset + count]))
-        offset += count
-    return Validation(profile=profile, suites=results, workers=workers, wall_time=time.perf_counter() - start)
+    by_suite, offset = {}, 0
+    for name in modules:
+        by_suite[name] = outputs[offset:offset + len(plans[name])]
+        offset += len(plans[name])
+    return Simulations(profile=profile, role=role, outputs=by_suite, workers=workers,
+                       wall_time=time.perf_counter() - start)
+
+
+def evaluate(sims: Simulations, calibration: Calibration) -> list[SuiteResult]:
+    """Every simulated suite's checks under `calibration`."""
+    modules = suite_modules(tuple(sims.outputs))
+    return [modules[name].evaluate(sims.profile, outputs, calibration) for name, outputs in sims.outputs.items()]
+
+
+def run_validation(profile: Profile, only: tuple[str, ...] | None = None, workers: int = 1, progress: bool = True,
+                   calibration: Calibration | None = None) -> Validation:
+    """Simulate the check seeds of the suites named in `only` (all by default) and judge them with the
+    profile's calibration (the shipped ``validation/calibration.json`` unless one is given)."""
+    start = time.perf_counter()
+    calibration = calibration if calibration is not None else Calibration.load(profile.name)
+    sims = simulate(profile, only, workers, progress)
+    results = evaluate(sims, calibration)
+    return Validation(profile=profile, suites=results, workers=workers, wall_time=time.perf_counter() - start,
+                      calibration=calibration, code_version=code_version(), simulations=sims)

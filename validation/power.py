@@ -1,0 +1,184 @@
+"""Proven power: perturb one prediction, re-judge the same simulations, and see whether the validation fails.
+
+    python -m validation.power [--quick | --full] [--workers N] [--out FILE]
+
+Simulates the check seeds of the profile once, then for each quantity of :data:`PERTURBATIONS` and each
+size δ on its grid evaluates the suites again with that prediction perturbed (both signs), and reports
+the smallest δ at which the validation fails for both signs — the profile's **detection limit** for that
+quantity. A perturbation changes what the theory predicts, never the simulation: predictions computed in
+the simulation tasks (plug-in and asymptotic one-step forms) are changed in the outputs, predictions
+computed while judging (spiked-matrix formulas, the BBP learning rate, the published α trajectory) are
+patched for the duration of the evaluation. The tests (tests/validation) assert the detection limits
+required of the quick profile (docs/validation.md "Power").
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+import theory
+from validation import multi_step
+from validation.core import PROFILES, Calibration
+from validation.runner import Simulations, evaluate, simulate
+
+ONE_STEP_SUITES = ("gd_one_step", "adam_one_step", "finite_size")
+
+
+def _map_forms(sims: Simulations, key: str, change: Callable[[float], float],
+               forms: tuple[str, ...] = ("plugin", "asymptotic")) -> Simulations:
+    """A copy of `sims` with `change` applied to the predicted `key` of the one-step outputs."""
+    outputs = copy.deepcopy(sims.outputs)
+    for suite in ONE_STEP_SUITES:
+        for out in outputs.get(suite, []):
+            if "seed" not in out:  # a finite-size batch of plug-in draws: differences, not predictions
+                continue
+            for opt in set(theory.one_step.OPTIMIZERS) & set(out):
+                for form in forms:
+                    for rec in out[opt][form]:
+                        if rec.get(key) is not None:
+                            rec[key] = change(rec[key])
+    return replace(sims, outputs=outputs)
+
+
+def _asymptotic_bias(sims: Simulations, delta: float) -> Simulations:
+    """Asymptotic σ1 × (1 + δ) everywhere, including the finite-size control-variate differences."""
+    out = _map_forms(sims, "sigma1", lambda x: x * (1.0 + delta), forms=("asymptotic",))
+    for task in out.outputs.get("finite_size", []):
+        if "seed" not in task:  # plug-in draws: (asym − plug-in)/plug-in → (1 + δ)(1 + e) − 1
+            for opt in theory.one_step.OPTIMIZERS:
+                task[opt]["sigma1"] = [(1.0 + delta) * (1.0 + e) - 1.0 for e in task[opt]["sigma1"]]
+    return out
+
+
+@contextmanager
+def _patched(obj: object, name: str, wrap: Callable) -> Iterator[None]:
+    original = getattr(obj, name)
+    setattr(obj, name, wrap(original))
+    try:
+        yield
+    finally:
+        setattr(obj, name, original)
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """A named change of one prediction by δ: ``apply(sims, δ)`` is a context manager yielding the
+    simulations to judge (changed or not) while any patch of a theory function is in force."""
+
+    name: str
+    relative: bool
+    grid: tuple[float, ...]
+    apply: Callable[[Simulations, float], contextmanager]
+
+
+def _in_outputs(key: str, relative: bool) -> Callable:
+    @contextmanager
+    def apply(sims: Simulations, delta: float) -> Iterator[Simulations]:
+        yield _map_forms(sims, key, (lambda x: x * (1.0 + delta)) if relative else (lambda x: x + delta))
+    return apply
+
+
+def _patch(obj: object, name: str, wrap: Callable[[Callable, float], Callable]) -> Callable:
+    @contextmanager
+    def apply(sims: Simulations, delta: float) -> Iterator[Simulations]:
+        with _patched(obj, name, lambda f: wrap(f, delta)):
+            yield sims
+    return apply
+
+
+@contextmanager
+def _asymptotic(sims: Simulations, delta: float) -> Iterator[Simulations]:
+    yield _asymptotic_bias(sims, delta)
+
+
+def _scaled(f: Callable, delta: float) -> Callable:
+    return lambda *a, **k: f(*a, **k) * (1.0 + delta)
+
+
+def _shifted_overlaps(f: Callable, delta: float) -> Callable:
+    def g(*a, **k):
+        overlaps = f(*a, **k)
+        return type(overlaps)(np.asarray(overlaps.left) + delta, np.asarray(overlaps.right) + delta)
+    return g
+
+
+REL = (0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.2)
+ABS = (0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1)
+
+PERTURBATIONS: tuple[Perturbation, ...] = (
+    Perturbation("one-step σ1 (plug-in and asymptotic)", True, REL, _in_outputs("sigma1", True)),
+    Perturbation("one-step bulk edge", True, REL, _in_outputs("bulk_edge", True)),
+    Perturbation("one-step ⟨v1,β⟩²", False, ABS, _in_outputs("overlap_beta", False)),
+    Perturbation("one-step ⟨u1,a⟩²", False, ABS, _in_outputs("overlap_a", False)),
+    Perturbation("GD per-neuron alignment", False, ABS, _in_outputs("per_neuron_alignment", False)),
+    Perturbation("Adam signal fraction q", False, ABS, _in_outputs("signal_fraction", False)),
+    Perturbation("asymptotic σ1 only (constant bias)", True, REL, _asymptotic),
+    Perturbation("spiked-matrix σ1 (BGN)", True, REL, _patch(theory.rmt, "spiked_sigma1", _scaled)),
+    Perturbation("spiked-matrix overlaps (BGN)", False, ABS, _patch(theory.rmt, "spiked_overlaps", _shifted_overlaps)),
+    Perturbation("BBP learning rate", True, REL, _patch(theory, "bbp_lr", _scaled)),
+    Perturbation("α_Hill trajectory (published code)", False, ABS,
+                 _patch(multi_step, "REFERENCE_ALPHA", lambda ref, delta: tuple(a + delta for a in ref))),
+)
+
+
+def fails(sims: Simulations, calibration: Calibration, perturbation: Perturbation, delta: float) -> bool:
+    """True iff the validation of `sims` fails with `perturbation` of size `delta` applied."""
+    with perturbation.apply(sims, delta) as changed:
+        return not all(s.passed for s in evaluate(changed, calibration))
+
+
+def detection_limit(sims: Simulations, calibration: Calibration, perturbation: Perturbation) -> float:
+    """Smallest δ of the grid at which both +δ and −δ make the validation fail (inf if none)."""
+    for delta in perturbation.grid:
+        if fails(sims, calibration, perturbation, delta) and fails(sims, calibration, perturbation, -delta):
+            return delta
+    return float("inf")
+
+
+def table(sims: Simulations, calibration: Calibration) -> list[tuple[str, str]]:
+    """(quantity, detection limit as text) for every perturbation."""
+    rows = []
+    for p in PERTURBATIONS:
+        limit = detection_limit(sims, calibration, p)
+        text = "not detected" if not np.isfinite(limit) else (f"±{limit:.2%}" if p.relative else f"±{limit:g}")
+        rows.append((p.name, text))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from htcore.cli import ArgParser
+    from validation.cli import positive_int
+
+    parser = ArgParser(prog="python -m validation.power", description=__doc__.splitlines()[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", dest="profile", action="store_const", const="quick")
+    size.add_argument("--full", dest="profile", action="store_const", const="full")
+    parser.set_defaults(profile="quick")
+    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
+    parser.add_argument("--out", help="also write the table (markdown) to this file")
+    args = parser.parse_args(argv)
+    profile = PROFILES[args.profile]
+    sims = simulate(profile, workers=args.workers, progress=True)
+    calibration = Calibration.load(profile.name)
+    baseline = all(s.passed for s in evaluate(sims, calibration))
+    lines = [f"Detection limits, {profile.name} profile (unperturbed validation: {'PASS' if baseline else 'FAIL'})",
+             "", "| perturbed prediction | smallest perturbation that fails the validation (both signs) |",
+             "|---|---|"] + [f"| {name} | {limit} |" for name, limit in table(sims, calibration)]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
