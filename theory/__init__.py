@@ -10,6 +10,7 @@ from . import hermite, one_step, rmt, scales, spectrum
 from .hermite import activation_stats, teacher_stats
 from .one_step import OneStepPrediction, bbp_lr, bbp_quadratic, plugin_one_step, predict_one_step
 from .spectrum import OneStepSpectrum, one_step_spectrum, plugin_one_step_spectrum
+from .trajectory import TrajectoryPrediction, predict_trajectory
 
 __all__ = [
     "TheoryArgumentError",

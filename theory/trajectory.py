@@ -1,0 +1,423 @@
+"""First-layer spectrum over several large GD or Adam steps (docs/theory-trajectory.md).
+
+Model and convention as in :mod:`theory.one_step` (docs/theory.md §3, §4): W0 h×d iid N(0, 1), frozen
+readout a, ``f(x) = aᵀσ(Wx/√d)/√h``, x ~ N(0, I_d), ``y = σ*(βᵀx) + N(0, ρ²)``, loss
+``(c_L/2n) Σ_μ (f(x_μ) − y_μ)²`` (c_L = 2: MSE without ½), full batch, GD ``W ← W − η_t G`` or Adam
+(PyTorch semantics, β1, β2, ε), step decay ``η_t = η·γ^(t−1)``.
+
+The prediction does **not** train the network: it never forms a data matrix or a network gradient.
+It runs a recursion for a few summary objects of the training run and realises, once per step, one
+structured random matrix from the predicted law of W_t to read off spectral statistics.
+
+**Derived (Gaussian equivalence at the current pre-activation variances):**
+
+* *Per-neuron statistical linearisation.* With ``q_i = Var(w_iᵀx/√d)`` over the training inputs,
+  ``σ'(z_i)`` splits into its mean ``m_i = E σ'(√q_i z)`` and a centred part of variance
+  ``ν_i² = Var σ'(√q_i z)`` (tanh saturation enters through q_i: m_i falls as rows grow). The gradient
+  row is then ``G_i = −K a_i (m_i g + ξ_i)``, ``K = c_L/√(hd)``, ``g = Xᵀr/n``, ξ_i a fluctuation
+  with iid entries of variance ``E[r²]ν_i²/n`` (docs/theory.md §3, §4 at t = 1).
+* *Residual as linear regression in the eigenbasis of S = XᵀX/n.* The network's linear predictor is
+  ``β_f = Wᵀ(a⊙m)/√(hd)``; with ``X = √n U diag(√λ) Vᵀ`` the training residual is
+  ``r = U√n ρ + r_⊥`` and ``g = V(√λ ⊙ ρ)``; a change of β_f moves ρ by ``−√λ ⊙ VᵀΔβ_f``. At t = 1 this
+  reproduces the one-step spike ``s² = θ²G² − 2c_Lημ1²A`` of docs/theory.md §3 exactly (MP moments
+  E λ = 1, E λ² = 1 + d/n). For GD it is GD on a linear regression with step ``κ_t λ``,
+  ``κ_t = c_L η_t ‖a⊙m‖²/(hd)`` (= c_Lημ1²A/d at t = 1): modes with ``κ_t λ > 2`` overshoot, which is
+  why the spike and the loss grow for a few steps until saturation lowers m_i.
+* *Memorisation (the self term of the kernel).* The fluctuation part of step t changes the training
+  outputs by ``Σ_s κ_{t,s} r_s`` with ``κ_{t,s} = (d/(n√(hd))) Σ_i a_i c_{t,s,i} ν_i²``, where
+  ``c_{t,s,i}`` is the linear response of the update to ξ_s (GD: ``η_t K a_i δ_ts``; Adam: the Gaussian
+  (Stein) regression slope of the realised update on ξ_s).
+* *Nonlinear residual.* The per-neuron nonlinear output variance ``(1/h)Σ a_i²(Eσ(√q_i z)² − m_i²q_i)``;
+  its increase is added to the residual as a fresh isotropic part.
+
+**Modelling assumptions (not derived):**
+
+* The eigenvectors V of S are Haar and its eigenvalues sit at the quantiles of the Marchenko–Pastur law
+  with ratio d/n; a sits at the quantiles of N(0, 1).
+* The fluctuations ξ_t are Gaussian, independent across entries, and correlated across steps only
+  through the residuals: ``corr(ξ_t, ξ_s) = ⟨r_t, r_s⟩/(‖r_t‖‖r_s‖)`` (the σ' fluctuation of a neuron is
+  taken as identical across steps).
+* Second-order Hermite terms of the gradient (an update ∝ diag(a⊙Wδ)W through E σ''') and the coherent
+  nonlinear output of the spike are neglected; the nonlinear residual increments are independent.
+* The realisation replaces W0 by a fresh Gaussian matrix, β by a random unit vector, and the noise by
+  seeded Gaussians (``numpy.random.SeedSequence(seed)``), so one call is one draw of the predicted law;
+  σ1, sim, outliers, bulk edge and α_Hill are read off that draw (fluctuations ≈ 1 % in σ1, ≈ 0.02 in sim,
+  ≈ 0.01 in α_Hill between seeds).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+from scipy import special
+
+from ._validate import TheoryArgumentError, check_choice, check_nonnegative, check_positive, check_positive_int
+from .hermite import activation_derivative, activation_function, activation_stats, teacher_stats
+from .one_step import OPTIMIZERS
+from .rmt import mp_zero_atom
+
+__all__ = ["TrajectoryPrediction", "predict_trajectory", "count_outliers", "hill_alpha", "mp_quantiles"]
+
+#: A singular value counts as an outlier while it is ≥ OUTLIER_GAP × the next one (see count_outliers).
+OUTLIER_GAP = 1.05
+#: At most this many outliers are looked for.
+MAX_OUTLIERS = 20
+#: |pre-activation| above this counts as saturated (tanh'(2) = 0.07).
+SATURATION_LEVEL = 2.0
+_GH_NODES = 80
+
+
+@dataclass(frozen=True)
+class TrajectoryPrediction:
+    """Predicted per-step statistics of W_t, t = 0 … steps (arrays of length steps + 1).
+
+    ``sigma1``, ``sigma2``: top singular values; ``n_outliers`` and ``bulk_edge``: by
+    :func:`count_outliers` on the predicted singular values; ``sim`` = |⟨v1, β⟩|; ``overlap_a`` =
+    |⟨u1, a/‖a‖⟩|; ``alpha_hill``: Hill estimator with xmin at the median (docs/model.md §5.5);
+    ``alpha_hill_row_surrogate``: the same for a Gaussian matrix with W_t's row norms;
+    ``train_loss``: predicted E[r_t²] on the training set (the network MSE); ``saturation``: predicted
+    fraction of training pre-activations with |w_iᵀx/√d| > 2; ``top_singular``: the 8 largest
+    singular values per step.
+    """
+
+    optimizer: str
+    lr: float
+    lr_gamma: float
+    steps: int
+    sigma1: np.ndarray
+    sigma2: np.ndarray
+    n_outliers: np.ndarray
+    sim: np.ndarray
+    bulk_edge: np.ndarray
+    alpha_hill: np.ndarray
+    alpha_hill_row_surrogate: np.ndarray
+    overlap_a: np.ndarray
+    train_loss: np.ndarray
+    saturation: np.ndarray
+    top_singular: np.ndarray
+
+
+# --------------------------------------------------------------------------- spectral read-outs
+
+
+def hill_alpha(eigenvalues: Any) -> float:
+    """α_Hill with xmin at the median: ``1 + k/Σ_{j≥i} ln(λ_(j)/λ_(i))``, i = ⌊N/2⌋, k = N − i.
+
+    Over the nonzero eigenvalues (those above 10·N·ε_machine·λ_max), as docs/model.md §5.5 defines it.
+    """
+    lam = np.sort(np.asarray(eigenvalues, dtype=float).ravel())
+    if lam.size == 0 or lam[-1] <= 0:
+        raise TheoryArgumentError(f"eigenvalues=<{lam.size} values, max {lam.max() if lam.size else None}>: "
+                                  "must contain at least one positive eigenvalue")
+    lam = lam[lam > 10.0 * lam.size * np.finfo(float).eps * lam[-1]]
+    i = lam.size // 2
+    logs = np.log(lam[i:] / lam[i])
+    return math.inf if logs.sum() == 0 else 1.0 + (lam.size - i) / float(logs.sum())
+
+
+def count_outliers(singular_values: Any, gap: float = OUTLIER_GAP, max_outliers: int = MAX_OUTLIERS
+                   ) -> tuple[int, float]:
+    """(number of outliers, bulk edge) of a spectrum, by the ratio of consecutive singular values.
+
+    With s_1 ≥ s_2 ≥ … the outliers are s_1 … s_k for the largest k ≤ max_outliers with
+    ``s_k ≥ gap·s_{k+1}``; the bulk edge is s_{k+1}. (At the default size a Gaussian matrix has
+    s_1/s_2 ≈ 1.005, a one-step spike 1.2–15.) The same rule is applied to the engine's spectra.
+    """
+    s = np.sort(np.asarray(singular_values, dtype=float).ravel())[::-1]
+    if s.size < 2:
+        raise TheoryArgumentError(f"singular_values=<{s.size} values>: must hold at least 2 values")
+    m = min(max_outliers, s.size - 1)
+    ratio = s[:m] / np.maximum(s[1:m + 1], np.finfo(float).tiny)
+    hits = np.nonzero(ratio >= gap)[0]
+    k = int(hits[-1]) + 1 if hits.size else 0
+    return k, float(s[k])
+
+
+def mp_quantiles(gamma: float, count: int) -> np.ndarray:
+    """Eigenvalues of S = XᵀX/n (d×d, γ = d/n) at the (k − ½)/count quantiles of the MP law.
+
+    Density ``√((λ₊ − λ)(λ − λ₋))/(2πγλ)``, ``λ± = (1 ± √γ)²`` (docs/theory.md §2.1) plus an atom
+    ``1 − 1/γ`` at 0 when γ > 1. Ascending.
+    """
+    g = check_positive("gamma", gamma)
+    lo, hi = (1.0 - math.sqrt(g)) ** 2, (1.0 + math.sqrt(g)) ** 2
+    u = np.linspace(0.0, math.pi, 4001)
+    x = lo + (hi - lo) * 0.5 * (1.0 - np.cos(u))
+    dens = np.sqrt(np.clip((hi - x) * (x - lo), 0.0, None)) / (2.0 * math.pi * g * np.maximum(x, 1e-300))
+    atom = mp_zero_atom(g) if g > 1 else 0.0
+    cdf = atom + np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(x))])
+    cdf = atom + (cdf - atom) * (1.0 - atom) / (cdf[-1] - atom)
+    p = (np.arange(count) + 0.5) / count
+    return np.where(p <= atom, 0.0, np.interp(p, cdf, x))
+
+
+# --------------------------------------------------------------------------- Gaussian statistics
+
+
+@dataclass(frozen=True)
+class _Gains:
+    """Per-neuron Gaussian statistics at pre-activation variances q: m = Eσ', ν² = Var σ', s2 = Eσ²,
+    m3 = Eσ'''."""
+
+    m: np.ndarray
+    nu2: np.ndarray
+    s2: np.ndarray
+    m3: np.ndarray
+    z2nu2: np.ndarray
+    saturated: np.ndarray
+
+
+def _gains(q: np.ndarray, sigma: Callable, dsigma: Callable) -> _Gains:
+    """``m_i = E σ'(√q_i z)``, ``ν_i² = Var σ'(√q_i z)``, ``E σ(√q_i z)²``, ``E σ'''(√q_i z)`` (by Stein,
+    ``E[σ'(√q z)(z² − 1)]/q``) and ``P(|√q_i z| > 2)``."""
+    z, w = hermegauss(_GH_NODES)
+    w = w / math.sqrt(2.0 * math.pi)
+    x = np.sqrt(q)[:, None] * z[None, :]
+    ds = dsigma(x)
+    m = ds @ w
+    return _Gains(m=m, nu2=np.clip((ds**2) @ w - m**2, 0.0, None), s2=(sigma(x) ** 2) @ w,
+                  m3=(ds @ (w * (z**2 - 1.0))) / q, z2nu2=((ds - m[:, None]) ** 2) @ (w * z**2),
+                  saturated=special.erfc(SATURATION_LEVEL / np.sqrt(2.0 * q)))
+
+
+# --------------------------------------------------------------------------- the recursion
+
+
+@dataclass
+class _Residual:
+    """Training residual r: column-space coordinates ρ (r = √n Uρ + r_⊥) and r_⊥ as components along
+    orthogonal directions (one per source: the initial noise, then each nonlinear increment)."""
+
+    rho: np.ndarray
+    perp: np.ndarray
+
+    def sq(self) -> float:
+        """‖r‖²/n."""
+        return float(self.rho @ self.rho + self.perp @ self.perp)
+
+    def dot(self, other: "_Residual") -> float:
+        k = min(self.perp.size, other.perp.size)
+        return float(self.rho @ other.rho + self.perp[:k] @ other.perp[:k])
+
+    def copy(self) -> "_Residual":
+        return _Residual(self.rho.copy(), self.perp.copy())
+
+
+@dataclass(frozen=True)
+class _Setup:
+    optimizer: str
+    lrs: np.ndarray
+    n: int
+    d: int
+    h: int
+    sigma: Callable
+    dsigma: Callable
+    mu1_star: float
+    ey2: float
+    c_L: float
+    betas: tuple[float, float]
+    eps: float
+    seed: int
+
+
+def _haar(rng: np.random.Generator, d: int) -> np.ndarray:
+    """Haar-distributed d×d orthogonal matrix (QR of a Gaussian matrix with the sign fix)."""
+    Q, R = np.linalg.qr(rng.standard_normal((d, d)))
+    return Q * np.sign(np.diag(R))
+
+
+def _train_var(W: np.ndarray, V: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """``q_i = w_iᵀSw_i/d`` with S = V diag(λ) Vᵀ: the pre-activation variance over the training inputs."""
+    P = W @ V
+    return (P**2) @ lam / W.shape[1]
+
+
+def _nonlinear_var(a: np.ndarray, q: np.ndarray, G: _Gains) -> float:
+    """Per-neuron nonlinear output variance ``(1/h) Σ a_i²(Eσ(√q_i z)² − m_i² q_i)``."""
+    return float(np.mean(a**2 * np.clip(G.s2 - G.m**2 * q, 0.0, None)))
+
+
+class _Trajectory:
+    """State of the recursion and of the realised W_t (see the module docstring)."""
+
+    def __init__(self, s: _Setup) -> None:
+        self.s = s
+        self.row_term = True
+        self.noise_corr = True
+        h, d, n = s.h, s.d, s.n
+        rng = [np.random.default_rng(c) for c in np.random.SeedSequence(s.seed).spawn(7)]
+        self.rng_noise, self.rng_nl = rng[5], rng[6]
+        self.a = special.ndtri((np.arange(h) + 0.5) / h)[rng[0].permutation(h)]
+        self.W = rng[1].standard_normal((h, d))
+        beta = rng[2].standard_normal(d)
+        self.beta = beta / np.linalg.norm(beta)
+        self.V = _haar(rng[3], d)
+        self.lam = mp_quantiles(d / n, d)
+        self.sl = np.sqrt(self.lam)
+        self.K = s.c_L / math.sqrt(h * d)
+        self._refresh_gains()
+        self.beta_f = self._linear_predictor()
+        self.f_nl = _nonlinear_var(self.a, self.q, self.G)
+        sig_e2 = s.ey2 - s.mu1_star**2 + self.f_nl
+        noise = math.sqrt(sig_e2 / n) * rng[4].standard_normal(d) * (self.lam > 0)
+        rho = self.sl * (self.V.T @ (s.mu1_star * self.beta - self.beta_f)) + noise
+        self.r = _Residual(rho, np.array([math.sqrt(sig_e2 * max(n - d, 0) / n)]))
+        self.history: list[_Residual] = []
+        self.Z: list[np.ndarray] = []
+        self.L = np.zeros((0, 0))
+        self.unit_noise: list[np.ndarray] = []
+        self.adam_m = np.zeros((h, d)) if s.optimizer == "adam" else None
+        self.adam_v = np.zeros((h, d)) if s.optimizer == "adam" else None
+
+    def _refresh_gains(self) -> None:
+        self.q = _train_var(self.W, self.V, self.lam)
+        self.G = _gains(self.q, self.s.sigma, self.s.dsigma)
+
+    def _linear_predictor(self) -> np.ndarray:
+        """``β_f = Wᵀ(a⊙m)/√(hd)``: the linear part of the network's output."""
+        return self.W.T @ (self.a * self.G.m) / math.sqrt(self.s.h * self.s.d)
+
+    def _correlated_noise(self) -> np.ndarray:
+        """Unit-variance noise ξ_t/σ_ξ with corr(ξ_t, ξ_s) = ⟨r_t, r_s⟩/(‖r_t‖‖r_s‖) (Cholesky, grown by one)."""
+        t = len(self.history)
+        c = np.array([self.r.dot(p) / math.sqrt(self.r.sq() * p.sq()) for p in self.history[:-1]] + [1.0])
+        L = np.zeros((t, t))
+        L[:t - 1, :t - 1] = self.L
+        row = np.linalg.solve(self.L, c[:-1]) if t > 1 else np.zeros(0)
+        L[t - 1, :t - 1] = row
+        L[t - 1, t - 1] = math.sqrt(max(1.0 - row @ row, 1e-12))
+        self.L = L
+        self.Z.append(self.rng_noise.standard_normal(self.W.shape))
+        out = sum(L[t - 1, k] * self.Z[k] for k in range(t) if L[t - 1, k] != 0.0)
+        self.unit_noise.append(out)
+        return out
+
+    def step(self, t: int) -> None:
+        s, a = self.s, self.a
+        eta = float(s.lrs[t - 1])
+        self.history.append(self.r.copy())
+        er2 = self.r.sq()
+        g = self.V @ (self.sl * self.r.rho)
+        sig_xi = self._noise_scale(er2, g)
+        xi = self._correlated_noise()
+        grad = -self.K * a[:, None] * (self.G.m[:, None] * g[None, :] + sig_xi[:, None] * xi)
+        if self.row_term:
+            grad -= (self.K * a * self.G.m3 * (self.W @ g) / s.d)[:, None] * self.W
+        W_old = self.W.copy() if s.optimizer == "adam" else None
+        self._optimizer_step(grad, eta, t)
+        kappa = self._memorisation(eta, W_old, er2)
+        self._refresh_gains()
+        beta_f = self._linear_predictor()
+        rho = self.r.rho - self.sl * (self.V.T @ (beta_f - self.beta_f))
+        perp = self.r.perp.copy()
+        for k_ts, past in zip(kappa, self.history):
+            rho = rho - k_ts * past.rho
+            perp[:past.perp.size] -= k_ts * past.perp
+        self.beta_f = beta_f
+        f_nl = _nonlinear_var(a, self.q, self.G)
+        inc = max(f_nl - self.f_nl, 0.0)
+        self.f_nl = f_nl
+        rho = rho + math.sqrt(inc / s.n) * self.rng_nl.standard_normal(s.d) * (self.lam > 0)
+        perp = np.append(perp, math.sqrt(inc * max(s.n - s.d, 0) / s.n))
+        self.r = _Residual(rho, perp)
+
+    def _noise_scale(self, er2: float, g: np.ndarray) -> np.ndarray:
+        """Per-neuron sd of ξ_ij: ``n σ_ξ,i² = E[r²(σ'(z_i) − m_i)²]`` with (r, z_i) jointly Gaussian,
+        Cov(r, z_i) = c_i = w_iᵀg/√d: ``(E r² − c_i²/q_i)ν_i² + (c_i²/q_i)·E[z²(σ'(√q_i z) − m_i)²]``."""
+        G = self.G
+        c2q = (self.W @ g) ** 2 / self.s.d / self.q
+        c2q = np.minimum(c2q, er2) if self.noise_corr else 0.0 * c2q
+        return np.sqrt(((er2 - c2q) * G.nu2 + c2q * G.z2nu2) / self.s.n)
+
+    def _optimizer_step(self, grad: np.ndarray, eta: float, t: int) -> None:
+        if self.s.optimizer == "gd":
+            self.W -= eta * grad
+            return
+        b1, b2 = self.s.betas
+        self.adam_m += (1.0 - b1) * (grad - self.adam_m)
+        self.adam_v *= b2
+        self.adam_v += (1.0 - b2) * grad**2
+        denom = np.sqrt(self.adam_v) / math.sqrt(1.0 - b2**t) + self.s.eps
+        self.W -= (eta / (1.0 - b1**t)) * self.adam_m / denom
+
+    def _memorisation(self, eta: float, W_old: np.ndarray | None, er2: float) -> np.ndarray:
+        """``κ_{t,s}`` for s = 1…t: the training outputs move by Σ_s κ_{t,s} r_s (module docstring)."""
+        s, a, nu2 = self.s, self.a, self.G.nu2
+        t = len(self.history)
+        pref = s.d / (s.n * math.sqrt(s.h * s.d))
+        kappa = np.zeros(t)
+        if s.optimizer == "gd":
+            kappa[-1] = pref * eta * self.K * float(np.sum(a**2 * nu2))
+            return kappa
+        # Adam: Stein slope of sign(a_i)·ΔW_ij on the unit noises of steps 1…t (pooled over all entries)
+        y = (self.W - W_old) * np.sign(a)[:, None]
+        X = self.unit_noise
+        gram = np.array([[float(np.vdot(X[i], X[j])) for j in range(t)] for i in range(t)])
+        rhs = np.array([float(np.vdot(X[i], y)) for i in range(t)])
+        slopes = np.linalg.solve(gram, rhs)
+        for k, past in enumerate(self.history):
+            sig_unit = math.sqrt(past.sq() / s.n)  # σ_ξ,s,i = sig_unit·ν_i
+            kappa[k] = pref * slopes[k] / sig_unit * float(np.sum(np.abs(a) * np.sqrt(nu2)))
+        return kappa
+
+    def readout(self) -> dict[str, Any]:
+        """Spectral statistics of the realised W_t."""
+        ev, vec = np.linalg.eigh(self.W.T @ self.W)
+        sv = np.sqrt(np.clip(ev[::-1], 0.0, None))
+        k, edge = count_outliers(sv)
+        v1 = vec[:, -1]
+        u1 = self.W @ v1
+        u1 /= np.linalg.norm(u1)
+        rows = np.sqrt(np.einsum("ij,ij->i", self.W, self.W) / self.s.d)
+        gauss = self.rng_nl.standard_normal(self.W.shape) * rows[:, None]
+        return dict(sigma1=sv[0], sigma2=sv[1], n_outliers=k, bulk_edge=edge, sim=abs(float(v1 @ self.beta)),
+                    overlap_a=abs(float(u1 @ self.a)) / float(np.linalg.norm(self.a)),
+                    alpha_hill=hill_alpha(ev), alpha_hill_row_surrogate=hill_alpha(np.linalg.eigvalsh(gauss.T @ gauss)),
+                    train_loss=self.r.sq(), saturation=float(np.mean(self.G.saturated)), top_singular=sv[:8])
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int, h: int,
+                       activation: str = "tanh", teacher: str = "softplus", label_noise_std: float = 0.3,
+                       lr_gamma: float = 1.0, c_L: float = 2.0, seed: int = 0,
+                       adam_betas: tuple[float, float] = (0.9, 0.999), adam_eps: float = 1e-8
+                       ) -> TrajectoryPrediction:
+    """Predicted σ1, σ2, outliers, sim = |⟨v1,β⟩|, bulk edge and α_Hill of W_t for t = 0 … steps.
+
+    GD ``W ← W − η_t G`` or Adam (PyTorch, ``adam_betas``, ``adam_eps``) with ``η_t = lr·lr_gamma^(t−1)``,
+    loss ``(c_L/2n)Σ(f − y)²``. Derived parts and modelling assumptions: module docstring and
+    docs/theory-trajectory.md. ``seed`` selects the draw of the realised matrix (SeedSequence).
+    Cost ≈ 1–2 s per step at h = 1500, d = 1000 (one d×d eigendecomposition per step).
+    """
+    opt = check_choice("optimizer", optimizer, OPTIMIZERS)
+    lr = check_positive("lr", lr)
+    steps = check_positive_int("steps", steps)
+    gamma = check_positive("lr_gamma", lr_gamma)
+    if gamma > 1.0:
+        raise TheoryArgumentError(f"lr_gamma={lr_gamma!r}: must be in (0, 1]")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise TheoryArgumentError(f"seed={seed!r}: must be a non-negative integer")
+    b1, b2 = (float(x) for x in adam_betas)
+    if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+        raise TheoryArgumentError(f"adam_betas={adam_betas!r}: both must be in [0, 1)")
+    teach = teacher_stats(teacher, label_noise_std)
+    act = check_choice("activation", activation, ("tanh", "erf", "relu", "gelu"))
+    activation_stats(act)
+    setup = _Setup(optimizer=opt, lrs=lr * gamma ** np.arange(steps), n=check_positive_int("n", n),
+                   d=check_positive_int("d", d), h=check_positive_int("h", h), sigma=activation_function(act),
+                   dsigma=activation_derivative(act), mu1_star=teach.mu1_star, ey2=teach.ey2,
+                   c_L=check_positive("c_L", c_L), betas=(b1, b2), eps=check_nonnegative("adam_eps", adam_eps),
+                   seed=int(seed))
+    traj = _Trajectory(setup)
+    records = [traj.readout()]
+    for t in range(1, steps + 1):
+        traj.step(t)
+        records.append(traj.readout())
+    col = {k: np.array([r[k] for r in records]) for k in records[0]}
+    return TrajectoryPrediction(optimizer=opt, lr=lr, lr_gamma=gamma, steps=steps, **col)
