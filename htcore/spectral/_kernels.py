@@ -91,13 +91,21 @@ def _ks_distance(logs: np.ndarray, i: int, expo: float, cap: float) -> float:
 
 
 @njit(nogil=True, cache=True)
-def _fit_at(logs: np.ndarray, T: np.ndarray, i: int, cap: float) -> tuple[float, float]:
-    """``(α_i, D_i)`` for the tail starting at index i; ``(inf, 1)`` when the tail is constant."""
+def _alpha_at(logs: np.ndarray, T: np.ndarray, i: int) -> float:
+    """``α_i = 1 + k / (T[i] − k·ln λ_i)`` (T from :func:`_suffix_sums`); ``inf`` for a constant tail."""
     k = logs.shape[0] - i
     s = T[i] - k * logs[i]
     if not s > 0.0:
+        return np.inf
+    return 1.0 + k / s
+
+
+@njit(nogil=True, cache=True)
+def _fit_at(logs: np.ndarray, T: np.ndarray, i: int, cap: float) -> tuple[float, float]:
+    """``(α_i, D_i)`` for the tail starting at index i; ``(inf, 1)`` when the tail is constant."""
+    alpha = _alpha_at(logs, T, i)
+    if alpha == np.inf:
         return np.inf, 1.0
-    alpha = 1.0 + k / s
     return alpha, _ks_distance(logs, i, 1.0 - alpha, cap)
 
 
@@ -128,19 +136,202 @@ def _clauset_candidates(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return idx[:max(c - 1, 0)]
 
 
-@njit(nogil=True, cache=True)
-def _ks_best(logs: np.ndarray, T: np.ndarray, candidates: np.ndarray) -> tuple[int, float, float]:
-    """``(position in candidates, α, D)`` of the first KS minimum, serially with early exit.
+#: The pruned search (:func:`_ks_search`) first bounds every D_i from below on a grid of this many
+#: blocks of m, then on grids `_GRID_GROWTH` times finer, up to about √k blocks (:func:`_grid_max`).
+_GRID0 = 8
+_GRID_GROWTH = 4
 
-    A candidate is abandoned once its distance exceeds the best so far (it cannot be the first
-    minimum), so the result equals the argmin of :func:`_ks_scan` exactly.
+
+@njit(nogil=True, cache=True)
+def _grid_max(k: int) -> int:
+    """Blocks of the finest lower-bound grid for a k-point tail: ``max(_GRID0, ⌊√k⌋)``."""
+    return max(_GRID0, int(np.sqrt(k)))
+
+
+@njit(nogil=True, cache=True)
+def _gap(logs: np.ndarray, i: int, m: int, expo: float, q: float) -> float:
+    """``|F(λ_{i+m}) − m·q|``, the term of D_i at m (``q = 1/k``), computed exactly as in `_ks_distance`."""
+    return abs(_tail_cdf(logs, i, m, expo) - m * q)
+
+
+@njit(nogil=True, cache=True)
+def _loses(d: float, c: int, best_d: float, best_c: int) -> bool:
+    """True when a candidate c with ``D_c ≥ d`` cannot be the first minimum, given the incumbent."""
+    return d > best_d or (d == best_d and c > best_c)
+
+
+@njit(nogil=True, cache=True)
+def _raise_bounds(logs: np.ndarray, cand: np.ndarray, expos: np.ndarray, lb: np.ndarray,
+                  act: np.ndarray, G: int, best_c: int, best_d: float, best_j: int) -> None:
+    """Raise ``lb[c]`` (a computed term of D_c, so ``lb[c] ≤ D_c``) for each c in `act`.
+
+    Tries the absolute index j where the previous candidate lost (neighbouring tails peak at the same
+    λ) and the incumbent's maximising index `best_j`, then the points ``m = ⌊g·(k−1)/G_c⌋``,
+    ``G_c = min(G, _grid_max(k), k − 1)``, stopping at the first term that makes c lose. A grid
+    already scanned at a coarser level (G_c did not grow) is not rescanned.
     """
-    best_c, best_a, best_d = -1, np.nan, np.inf
-    for c in range(candidates.shape[0]):
-        a, d = _fit_at(logs, T, candidates[c], best_d)
-        if d < best_d:
-            best_c, best_a, best_d = c, a, d
-    return best_c, best_a, best_d
+    n = logs.shape[0]
+    chain = -1
+    for t in range(act.shape[0]):
+        c = act[t]
+        i = cand[c]
+        k = n - i
+        last = k - 1
+        q = 1.0 / k
+        expo = expos[c]
+        v = lb[c]
+        if chain > i:
+            v = max(v, _gap(logs, i, chain - i, expo, q))
+        if best_j > i and not _loses(v, c, best_d, best_c):
+            v = max(v, _gap(logs, i, best_j - i, expo, q))
+        Gc = min(G, _grid_max(k), last)
+        if not _loses(v, c, best_d, best_c) and (G == _GRID0 or Gc * _GRID_GROWTH > G):
+            step, rem = last // Gc, last % Gc
+            m, r = 0, 0
+            for _ in range(Gc):  # m = ⌊g·last/Gc⌋ for g = 1 … Gc
+                m += step
+                r += rem
+                if r >= Gc:
+                    m += 1
+                    r -= Gc
+                w = _gap(logs, i, m, expo, q)
+                if w > v:
+                    v = w
+                    if _loses(v, c, best_d, best_c):
+                        chain = i + m
+                        break
+        lb[c] = v
+
+
+@njit(nogil=True, cache=True)
+def _ks_capped(logs: np.ndarray, i: int, expo: float, c: int, best_d: float, best_c: int,
+               hint: int) -> tuple[float, int]:
+    """``(d, j)`` for candidate c (tail start i): the exact ``D_i`` and an index j = i + m attaining it
+    when c beats the incumbent (``not _loses(D_i, c, best_d, best_c)``); otherwise a computed term
+    d (at j) that already makes c lose.
+
+    Evaluates the absolute index `hint` first, then the ``_grid_max(k)`` grid; the grid blocks
+    ``[m_g, m_{g+1}]`` are then refined as in `_ks_distance` (largest bound first, bisection, leaves of
+    ``_LEAF`` points), a block being skipped when its bound does not exceed the running maximum. So
+    when c wins, d is the maximum of the same computed terms over every m, bit for bit.
+    """
+    k = logs.shape[0] - i
+    last = k - 1
+    q = 1.0 / k
+    d, dj = 0.0, i
+    if hint > i:
+        d, dj = _gap(logs, i, hint - i, expo, q), hint
+        if _loses(d, c, best_d, best_c):
+            return d, dj
+    G = min(_grid_max(k), last)
+    ms = np.empty(G + 1, np.int64)
+    fs = np.empty(G + 1)
+    ms[0], fs[0] = 0, 0.0
+    for g in range(1, G + 1):
+        m = (g * last) // G
+        f = _tail_cdf(logs, i, m, expo)
+        ms[g], fs[g] = m, f
+        v = abs(f - m * q)
+        if v > d:
+            d, dj = v, i + m
+    if _loses(d, c, best_d, best_c):
+        return d, dj
+    bounds = np.empty(G)
+    for g in range(G):
+        bounds[g] = max(fs[g + 1] - ms[g] * q, ms[g + 1] * q - fs[g])
+    order = np.argsort(bounds)
+    size = G + _STACK
+    lo_m = np.empty(size, np.int64)
+    hi_m = np.empty(size, np.int64)
+    lo_f = np.empty(size)
+    hi_f = np.empty(size)
+    top = 0
+    for t in range(G):  # ascending bound: the largest is popped first
+        g = order[t]
+        if bounds[g] > d and ms[g + 1] - ms[g] >= 2:
+            lo_m[top], hi_m[top], lo_f[top], hi_f[top] = ms[g], ms[g + 1], fs[g], fs[g + 1]
+            top += 1
+    while top > 0:
+        if _loses(d, c, best_d, best_c):
+            return d, dj
+        top -= 1
+        m1, m2, f1, f2 = lo_m[top], hi_m[top], lo_f[top], hi_f[top]
+        if m2 - m1 < 2 or max(f2 - m1 * q, m2 * q - f1) <= d:
+            continue
+        if m2 - m1 <= _LEAF:
+            for m in range(m1 + 1, m2):
+                v = _gap(logs, i, m, expo, q)
+                if v > d:
+                    d, dj = v, i + m
+            continue
+        mid = (m1 + m2) // 2
+        fm = _tail_cdf(logs, i, mid, expo)
+        v = abs(fm - mid * q)
+        if v > d:
+            d, dj = v, i + mid
+        left_first = max(fm - m1 * q, mid * q - f1) >= max(f2 - mid * q, m2 * q - fm)
+        for side in range(2):
+            if (side == 0) == left_first:
+                lo_m[top], hi_m[top], lo_f[top], hi_f[top] = mid, m2, fm, f2
+            else:
+                lo_m[top], hi_m[top], lo_f[top], hi_f[top] = m1, mid, f1, fm
+            top += 1
+    return d, dj
+
+
+@njit(nogil=True, cache=True)
+def _ks_search(logs: np.ndarray, T: np.ndarray, candidates: np.ndarray) -> tuple[int, float, float]:
+    """``(position in candidates, α, D)`` of the first KS minimum: exactly the argmin of `_ks_scan`.
+
+    Serial branch and bound over candidates. Every candidate keeps a lower bound ``lb ≤ D`` (a
+    computed term of its D). Level by level (grids of 8, 32, 128, … blocks, up to ≈√k), the bounds
+    of the candidates still alive are raised (:func:`_raise_bounds`), the one with the smallest
+    bound is evaluated exactly against the incumbent (:func:`_ks_capped`), and every candidate whose
+    bound already loses to the incumbent — ``lb > D_best``, or ``lb = D_best`` at a later position —
+    is dropped. The survivors are then evaluated in ascending (bound, position) order until a bound
+    loses. A candidate is only dropped when its D provably loses, and a winner's D is computed
+    exactly, so the result (position, α and D, bit for bit) is that of the exhaustive scan.
+    """
+    nc = candidates.shape[0]
+    if nc == 0:
+        return -1, np.nan, np.inf
+    alphas = np.empty(nc)
+    for c in range(nc):
+        alphas[c] = _alpha_at(logs, T, candidates[c])
+    expos = 1.0 - alphas
+    lb = np.zeros(nc)
+    best_c, best_d, best_j = -1, np.inf, -1
+    for c in range(nc):  # constant tails: D = 1 exactly
+        if alphas[c] == np.inf:
+            lb[c] = 1.0
+            if best_c < 0:
+                best_c, best_d = c, 1.0
+    act = np.flatnonzero(alphas < np.inf)
+    G = _GRID0
+    G_top = _grid_max(logs.shape[0] - candidates[0])
+    while act.shape[0] > 0:
+        _raise_bounds(logs, candidates, expos, lb, act, G, best_c, best_d, best_j)
+        c = act[np.argmin(lb[act])]
+        d, j = _ks_capped(logs, candidates[c], expos[c], c, best_d, best_c, best_j)
+        if not _loses(d, c, best_d, best_c):
+            best_c, best_d, best_j = c, d, j
+        lb[c] = max(lb[c], d)
+        keep = np.empty(act.shape[0], np.bool_)
+        for t in range(act.shape[0]):
+            keep[t] = act[t] != best_c and not _loses(lb[act[t]], act[t], best_d, best_c)
+        act = act[keep]
+        if G >= G_top:
+            break
+        G *= _GRID_GROWTH
+    order = act[np.argsort(lb[act], kind="mergesort")]  # stable: ties stay in position order
+    for t in range(order.shape[0]):
+        c = order[t]
+        if _loses(lb[c], c, best_d, best_c):
+            break  # every later candidate has a bound at least as large, at a later position if equal
+        d, j = _ks_capped(logs, candidates[c], expos[c], c, best_d, best_c, best_j)
+        if not _loses(d, c, best_d, best_c):
+            best_c, best_d, best_j = c, d, j
+    return best_c, alphas[best_c], best_d
 
 
 @njit(nogil=True, cache=True)
@@ -183,5 +374,5 @@ def _bootstrap_distances(u_mix: np.ndarray, u_val: np.ndarray, body: np.ndarray,
             out[r] = _fit_at(logs, T, min(i, x.shape[0] - 2), np.inf)[1]
         else:
             cand = _clauset_candidates(x, lo, hi)
-            out[r] = _ks_best(logs, T, cand)[2] if cand.shape[0] > 0 else 1.0
+            out[r] = _ks_search(logs, T, cand)[2] if cand.shape[0] > 0 else 1.0
     return out

@@ -22,7 +22,7 @@ import numpy as np
 from htcore.checks import SpectralInputError, check_not_constant, positive_sorted
 from theory.htsr import ALPHA_UNINFORMATIVE
 
-from ._kernels import _clauset_candidates, _fit_at, _ks_scan, _suffix_sums
+from ._kernels import _clauset_candidates, _fit_at, _ks_search, _suffix_sums
 
 #: A fit on fewer tail points than this is flagged unreliable.
 MIN_TAIL = 50
@@ -132,10 +132,11 @@ def powerlaw_fit(evals: Any, xmin: str | float = "ks",
     ``xmin="ks"``: candidates are the distinct values in ``[lo, hi)`` except the largest of them
     (default range: every distinct value except the two largest), i.e. exactly the `powerlaw`
     package's ``Fit`` candidates; the first candidate with the smallest D wins. A number fixes xmin
-    (tail = values ``≥ xmin``). The scan runs in parallel over candidates (Numba, suffix sums of
-    logs). For data without ties the result equals
-    ``powerlaw.Fit(evals, parameter_ranges={'alpha': [0, None]})`` (α, xmin, D; tested to 1e-8) and
-    ``ks_alpha(evals)`` (unless the latter's minimum sits at the two-point tail excluded here). With
+    (tail = values ``≥ xmin``). The scan is an exact branch and bound in Numba (suffix sums of logs
+    for α; lower bounds of every D on coarse-to-fine grids, candidates dropped only once they
+    provably lose): it returns bit for bit the xmin, α and D of the exhaustive scan. For data
+    without ties the result equals ``powerlaw.Fit(evals, parameter_ranges={'alpha': [0, None]})``
+    (α, xmin, D; tested to 1e-8) and ``ks_alpha(evals)`` (unless the latter's minimum sits at the two-point tail excluded here). With
     ties, D is still the maximum over every tail index (docs/model.md §5.6), whereas `powerlaw` only
     evaluates its CDF gap at distinct values, so the two can then pick different xmin.
     """
@@ -147,10 +148,9 @@ def powerlaw_fit(evals: Any, xmin: str | float = "ks",
     if xmin != "ks":
         raise SpectralInputError(f"xmin must be 'ks' or a number, got {xmin!r}")
     cand = _candidates(x, xmin_range)
-    alphas, dists = _ks_scan(logs, T, cand)
-    best = int(np.argmin(dists))
+    best, alpha, D = _ks_search(logs, T, cand)
     rng = None if xmin_range is None else (float(xmin_range[0]), float(xmin_range[1]))
-    return _make_fit(x, int(cand[best]), alphas[best], dists[best], zeros, False, rng)
+    return _make_fit(x, int(cand[best]), alpha, D, zeros, False, rng)
 
 
 def ks_alpha(evals: Any) -> float:
@@ -162,5 +162,4 @@ def ks_alpha(evals: Any) -> float:
     minimum of D. This is the training probe's ``alpha_ks``.
     """
     x, logs, T, _ = _prepared(evals)
-    alphas, dists = _ks_scan(logs, T, np.arange(x.size - 1, dtype=np.int64))
-    return float(alphas[np.argmin(dists)])
+    return float(_ks_search(logs, T, np.arange(x.size - 1, dtype=np.int64))[1])

@@ -13,7 +13,7 @@ import pytest
 
 from htcore.spectral import (MIN_TAIL, SpectralInputError, esd, hill_alpha, ks_alpha,
                              powerlaw_fit)
-from htcore.spectral._kernels import _ks_scan, _suffix_sums
+from htcore.spectral._kernels import _clauset_candidates, _ks_scan, _ks_search, _suffix_sums
 
 
 def brute_force_scan(x: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +70,78 @@ def test_every_candidate_alpha_and_D_match_brute_force(name: str) -> None:
     ref_a, ref_d = brute_force_scan(x, cand)
     np.testing.assert_allclose(alphas, ref_a, rtol=1e-11)
     np.testing.assert_allclose(dists, ref_d, rtol=0, atol=1e-13)
+
+
+def exhaustive_best(x: np.ndarray, cand: np.ndarray) -> tuple[int, float, float]:
+    """(position, α, D) of the first minimum of the exhaustive scan: exact D at every candidate."""
+    logs = np.log(x)
+    alphas, dists = _ks_scan(logs, _suffix_sums(logs), cand)
+    best = int(np.argmin(dists))
+    return best, float(alphas[best]), float(dists[best])
+
+
+def pruned_best(x: np.ndarray, cand: np.ndarray) -> tuple[int, float, float]:
+    logs = np.log(x)
+    best, alpha, D = _ks_search(logs, _suffix_sums(logs), cand)
+    return int(best), float(alpha), float(D)
+
+
+def candidate_sets(x: np.ndarray) -> list[np.ndarray]:
+    """`powerlaw_fit`'s candidates (first index of each distinct value) and `ks_alpha`'s (every index)."""
+    return [_clauset_candidates(x, -np.inf, np.inf), np.arange(x.size - 1, dtype=np.int64)]
+
+
+SEARCH_DATASETS = {
+    **DATASETS,
+    "pareto_1.2": lambda: pareto(1.2, 3000, 21),
+    "pareto_6": lambda: pareto(6.0, 3000, 22),
+    "lognormal_wide": lambda: np.random.default_rng(23).lognormal(0.0, 3.0, 3000),
+    "exponential": lambda: np.random.default_rng(24).exponential(1.0, 3000),
+    "ties_rounded": lambda: np.round(pareto(2.0, 3000, 25), 2),
+    "ties_integers": lambda: np.ceil(pareto(2.0, 3000, 26)),
+    "geometric": lambda: 2.0 ** np.arange(60.0),
+    "two_values": lambda: np.repeat([1.0, 2.0], 50),
+    "body_plus_tail": lambda: np.concatenate([np.random.default_rng(27).lognormal(0.0, 0.5, 3000),
+                                              3.0 * pareto(2.2, 1000, 28)]),
+    **{f"small_{n}": (lambda n=n: pareto(2.5, n, 30 + n)) for n in (2, 3, 5, 10, 60)},
+}
+
+
+@pytest.mark.parametrize("name", list(SEARCH_DATASETS))
+def test_pruned_search_equals_exhaustive_scan_exactly(name: str) -> None:
+    """The branch-and-bound search returns the exhaustive scan's first minimum bit for bit."""
+    x = np.sort(SEARCH_DATASETS[name]())
+    for cand in candidate_sets(x):
+        if cand.size:
+            assert pruned_best(x, cand) == exhaustive_best(x, cand)
+
+
+def test_pruned_search_equals_exhaustive_scan_on_random_samples() -> None:
+    """Small random samples of several shapes (power laws, log-normals, heavy ties, mixtures)."""
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(2024).spawn(300)]
+    for t, rng in enumerate(rngs):
+        n = int(rng.integers(2, 300))
+        x = [(1.0 - rng.random(n)) ** (-1.0 / rng.uniform(0.1, 5.0)),
+             rng.lognormal(0.0, rng.uniform(0.1, 4.0), n),
+             np.round(rng.exponential(1.0, n), 1) + 0.1,
+             rng.integers(1, 6, n).astype(float),
+             np.concatenate([rng.random(n) + 1.0, 3.0 / (1.0 - rng.random(n // 3 + 1))])][t % 5]
+        x = np.sort(x)
+        if x[0] == x[-1]:
+            continue
+        for cand in candidate_sets(x):
+            if cand.size:
+                assert pruned_best(x, cand) == exhaustive_best(x, cand), (t, n)
+
+
+@pytest.mark.parametrize("name", ["pareto_2.5", "pareto_6", "mp", "ties_rounded"])
+def test_public_fits_return_the_exhaustive_minimum(name: str) -> None:
+    x = np.sort(SEARCH_DATASETS[name]())
+    cand, every = candidate_sets(x)
+    best, alpha, D = exhaustive_best(x, cand)
+    f = powerlaw_fit(x)
+    assert (f.xmin, f.alpha, f.D) == (x[cand[best]], alpha, D)
+    assert ks_alpha(x) == exhaustive_best(x, every)[1]
 
 
 def powerlaw_package_fit(x: np.ndarray) -> powerlaw.Fit:
