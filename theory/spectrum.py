@@ -38,7 +38,16 @@ Ingredients (each stated where it is used):
 Two forms: :func:`one_step_spectrum` (asymptotic: sizes and Hermite/teacher constants; the laws of C and
 K are themselves computed from variance-profile equations, with r Gaussian-equivalent) and
 :func:`plugin_one_step_spectrum` (the realised W0, a, X, y of one draw; builds ``C = XᵀD_r²X`` and, for
-Adam, ``K``; it never evaluates σ'(W0X), i.e. never forms the step's gradient).
+Adam, ``K``; it never evaluates σ'(W0X), i.e. never forms the step's gradient). The Adam plug-in clips
+K's eigenvalues at the edge of K's deterministic-equivalent law (population spikes: subcritical here).
+
+Measured accuracy (``python -m validation.measure_one_step_spectrum``: default size, seeds 10–13,
+η ∈ {0.5, …, 30}·η_c, tanh/softplus and erf/tanh, GD and Adam; table in docs/theory.md, section
+"One-step eigenvalue law"): bulk KS distance ≤ 0.009 (plug-in) and ≤ 0.015 (asymptotic); upper edge vs
+the largest simulated non-outlier singular value within +1.9/−2.1 % (plug-in, worst seed) and
+−1.9…+1.0 % (asymptotic vs the seed mean), the excess at 30·η_c for GD coming from a few extreme rows;
+outlier locations within 1 % (plug-in) and 1.5 % (asymptotic, against a seed spread of 2–5 % for GD);
+overlaps within 0.015 (plug-in) and 0.025 (asymptotic).
 """
 
 from __future__ import annotations
