@@ -185,7 +185,7 @@ def test_plugin_law_matches_engine_tanh_softplus(small_problem, optimizer):
         _check(pred, sim, **PLUG, bulk_top=m < 30)
 
 
-# Asymptotic vs single draws, same seeds and η ∈ {1.5, 3, 6}·η_c: |edge| ≤ 2.2 %, KS ≤ 0.0136, count 4/4;
+# Asymptotic vs single draws, same seeds and η ∈ {1.5, 3, 6}·η_c: |edge| ≤ 2.2 %, KS ≤ 0.0135, count 4/4;
 # the outlier varies from draw to draw much more than the prediction errs on average (realised ‖a‖²,
 # ‖W0ᵀâ‖², mean r²): per-draw |σ1| ≤ 15.6 % (GD) / 3.2 % (Adam), |Δ⟨u1,â⟩²| ≤ 0.14 / 0.029,
 # |Δ⟨v1,β⟩²| ≤ 0.057 / 0.057. Tolerances: about 1.3× those.
