@@ -12,10 +12,12 @@ structured random matrix from the predicted law of W_t to read off spectral stat
 **Derived (Gaussian equivalence at the current pre-activation variances):**
 
 * *Per-neuron statistical linearisation.* With ``q_i = Var(w_iᵀx/√d)`` over the training inputs,
-  ``σ'(z_i)`` splits into its mean ``m_i = E σ'(√q_i z)`` and a centred part of variance
-  ``ν_i² = Var σ'(√q_i z)`` (tanh saturation enters through q_i: m_i falls as rows grow). The gradient
-  row is then ``G_i = −K a_i (m_i g + ξ_i)``, ``K = c_L/√(hd)``, ``g = Xᵀr/n``, ξ_i a fluctuation
-  with iid entries of variance ``E[r²]ν_i²/n`` (docs/theory.md §3, §4 at t = 1).
+  Stein's lemma gives ``E[r σ'(z_i) x] ≈ m_i g + μ3_i (w_iᵀg) w_i/d`` with ``m_i = E σ'(√q_i z)``,
+  ``μ3_i = E σ'''(√q_i z)``, ``g = Xᵀr/n`` (the second, "row" term comes from
+  E[rσ''(z_i)] = μ3_i·Cov(r, z_i), Cov(r, z_i) = w_iᵀg/√d; it rescales row i ∝ a_i·w_iᵀg). The gradient
+  row is ``G_i = −K a_i (m_i g + μ3_i (w_iᵀg) w_i/d + ξ_i)``, ``K = c_L/√(hd)``, ξ_i a fluctuation with iid
+  entries of variance ``E[r²(σ'(z_i) − m_i)²]/n`` (≈ E[r²]ν_i²/n, ν_i² = Var σ'(√q_i z)). Tanh saturation
+  enters through q_i. At t = 1 this is docs/theory.md §3, §4.
 * *Residual as linear regression in the eigenbasis of S = XᵀX/n.* The network's linear predictor is
   ``β_f = Wᵀ(a⊙m)/√(hd)``; with ``X = √n U diag(√λ) Vᵀ`` the training residual is
   ``r = U√n ρ + r_⊥`` and ``g = V(√λ ⊙ ρ)``; a change of β_f moves ρ by ``−√λ ⊙ VᵀΔβ_f``. At t = 1 this
@@ -34,11 +36,11 @@ structured random matrix from the predicted law of W_t to read off spectral stat
 
 * The eigenvectors V of S are Haar and its eigenvalues sit at the quantiles of the Marchenko–Pastur law
   with ratio d/n; a sits at the quantiles of N(0, 1).
-* The fluctuations ξ_t are Gaussian, independent across entries, and correlated across steps only
-  through the residuals: ``corr(ξ_t, ξ_s) = ⟨r_t, r_s⟩/(‖r_t‖‖r_s‖)`` (the σ' fluctuation of a neuron is
-  taken as identical across steps).
-* Second-order Hermite terms of the gradient (an update ∝ diag(a⊙Wδ)W through E σ''') and the coherent
-  nonlinear output of the spike are neglected; the nonlinear residual increments are independent.
+* The fluctuations ξ_t are Gaussian, independent across entries and (by default) across steps;
+  ``noise_correlation`` = c makes corr(ξ_t, ξ_s) = c·⟨r_t, r_s⟩/(‖r_t‖‖r_s‖) instead.
+* Higher Hermite orders beyond the row term are dropped: E[σ'(z_i)σ'(z_j)] = m_i m_j across neurons, the
+  part of ξ shared by neurons through the spike (``coherent_he2``, off by default) and the coherent
+  nonlinear output of the saturating spike (treated as independent per neuron and across steps).
 * The realisation replaces W0 by a fresh Gaussian matrix, β by a random unit vector, and the noise by
   seeded Gaussians (``numpy.random.SeedSequence(seed)``), so one call is one draw of the predicted law;
   σ1, sim, outliers, bulk edge and α_Hill are read off that draw (fluctuations ≈ 1 % in σ1, ≈ 0.02 in sim,
@@ -60,7 +62,8 @@ from .hermite import activation_derivative, activation_function, activation_stat
 from .one_step import OPTIMIZERS
 from .rmt import mp_zero_atom
 
-__all__ = ["TrajectoryPrediction", "predict_trajectory", "count_outliers", "hill_alpha", "mp_quantiles"]
+__all__ = ["TrajectoryPrediction", "predict_trajectory", "TwoStepGD", "gd_two_step", "count_outliers", "hill_alpha",
+           "mp_quantiles"]
 
 #: A singular value counts as an outlier while it is ≥ OUTLIER_GAP × the next one (see count_outliers).
 OUTLIER_GAP = 1.05
@@ -222,6 +225,8 @@ class _Setup:
     betas: tuple[float, float]
     eps: float
     seed: int
+    noise_correlation: float
+    coherent_he2: bool
 
 
 def _haar(rng: np.random.Generator, d: int) -> np.ndarray:
@@ -246,11 +251,11 @@ class _Trajectory:
 
     def __init__(self, s: _Setup) -> None:
         self.s = s
-        self.row_term = True
-        self.noise_corr = True
         h, d, n = s.h, s.d, s.n
-        rng = [np.random.default_rng(c) for c in np.random.SeedSequence(s.seed).spawn(7)]
-        self.rng_noise, self.rng_nl = rng[5], rng[6]
+        rng = [np.random.default_rng(c) for c in np.random.SeedSequence(s.seed).spawn(8)]
+        self.rng_noise, self.rng_nl, self.rng_coh = rng[5], rng[6], rng[7]
+        v1 = rng[7].standard_normal(d)
+        self.v1 = v1 / np.linalg.norm(v1)
         self.a = special.ndtri((np.arange(h) + 0.5) / h)[rng[0].permutation(h)]
         self.W = rng[1].standard_normal((h, d))
         beta = rng[2].standard_normal(d)
@@ -282,9 +287,11 @@ class _Trajectory:
         return self.W.T @ (self.a * self.G.m) / math.sqrt(self.s.h * self.s.d)
 
     def _correlated_noise(self) -> np.ndarray:
-        """Unit-variance noise ξ_t/σ_ξ with corr(ξ_t, ξ_s) = ⟨r_t, r_s⟩/(‖r_t‖‖r_s‖) (Cholesky, grown by one)."""
+        """Unit-variance noise ξ_t/σ_ξ with corr(ξ_t, ξ_s) = c·⟨r_t, r_s⟩/(‖r_t‖‖r_s‖), c = noise_correlation
+        (Cholesky factor grown by one row per step; c = 0: independent steps)."""
         t = len(self.history)
-        c = np.array([self.r.dot(p) / math.sqrt(self.r.sq() * p.sq()) for p in self.history[:-1]] + [1.0])
+        c = np.array([self.s.noise_correlation * self.r.dot(p) / math.sqrt(self.r.sq() * p.sq())
+                      for p in self.history[:-1]] + [1.0])
         L = np.zeros((t, t))
         L[:t - 1, :t - 1] = self.L
         row = np.linalg.solve(self.L, c[:-1]) if t > 1 else np.zeros(0)
@@ -304,9 +311,14 @@ class _Trajectory:
         g = self.V @ (self.sl * self.r.rho)
         sig_xi = self._noise_scale(er2, g)
         xi = self._correlated_noise()
-        grad = -self.K * a[:, None] * (self.G.m[:, None] * g[None, :] + sig_xi[:, None] * xi)
-        if self.row_term:
-            grad -= (self.K * a * self.G.m3 * (self.W @ g) / s.d)[:, None] * self.W
+        if s.coherent_he2:
+            c_i, h_col, var_coh = self._coherent_noise(er2, g)
+            sig_xi = np.sqrt(np.clip(sig_xi**2 - var_coh, 0.0, None))
+            xi = sig_xi[:, None] * xi + c_i[:, None] * h_col[None, :]
+        else:
+            xi = sig_xi[:, None] * xi
+        grad = -self.K * a[:, None] * (self.G.m[:, None] * g[None, :] + xi)
+        grad -= (self.K * a * self.G.m3 * (self.W @ g) / s.d)[:, None] * self.W
         W_old = self.W.copy() if s.optimizer == "adam" else None
         self._optimizer_step(grad, eta, t)
         kappa = self._memorisation(eta, W_old, er2)
@@ -325,12 +337,34 @@ class _Trajectory:
         perp = np.append(perp, math.sqrt(inc * max(s.n - s.d, 0) / s.n))
         self.r = _Residual(rho, perp)
 
+    def _coherent_noise(self, er2: float, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The part of ξ shared by all neurons through the spike coordinate s = v1ᵀx/√(v1ᵀSv1).
+
+        With z_i = ρ_i + b_i s (b_i = w_iᵀSv1/√(d·v1ᵀSv1)), the He_2(s) coefficient of σ'(z_i) is
+        c_i = b_i² E σ'''(z_i)/2 (Stein twice), so ξ_i ⊃ c_i·h with h = Xᵀ(r ⊙ He_2(s))/n; its finite-n
+        part is N(0, S·E[r²He_2(s)²]/n), E[r²He_2²] = 10c_rs² + 2(E r² − c_rs²), c_rs = gᵀv1/√(v1ᵀSv1).
+        Returns (c_i, h, per-row variance c_i²E[r²He_2²]/n removed from the iid part)."""
+        W, V, lam = self.W, self.V, self.lam
+        v = self.v1
+        for _ in range(20):
+            v = W.T @ (W @ v)
+            v /= np.linalg.norm(v)
+        self.v1 = v
+        Sv = V @ (lam * (V.T @ v))
+        vs = float(v @ Sv)
+        b = (W @ Sv) / math.sqrt(self.s.d * vs)
+        c_i = 0.5 * b**2 * self.G.m3
+        c_rs2 = min(float(g @ v) ** 2 / vs, er2)
+        e_he2 = 10.0 * c_rs2 + 2.0 * (er2 - c_rs2)
+        h_col = V @ (self.sl * self.rng_coh.standard_normal(self.s.d)) * math.sqrt(e_he2 / self.s.n)
+        return c_i, h_col, c_i**2 * e_he2 / self.s.n
+
     def _noise_scale(self, er2: float, g: np.ndarray) -> np.ndarray:
         """Per-neuron sd of ξ_ij: ``n σ_ξ,i² = E[r²(σ'(z_i) − m_i)²]`` with (r, z_i) jointly Gaussian,
         Cov(r, z_i) = c_i = w_iᵀg/√d: ``(E r² − c_i²/q_i)ν_i² + (c_i²/q_i)·E[z²(σ'(√q_i z) − m_i)²]``."""
         G = self.G
         c2q = (self.W @ g) ** 2 / self.s.d / self.q
-        c2q = np.minimum(c2q, er2) if self.noise_corr else 0.0 * c2q
+        c2q = np.minimum(c2q, er2)
         return np.sqrt(((er2 - c2q) * G.nu2 + c2q * G.z2nu2) / self.s.n)
 
     def _optimizer_step(self, grad: np.ndarray, eta: float, t: int) -> None:
@@ -386,13 +420,18 @@ class _Trajectory:
 def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int, h: int,
                        activation: str = "tanh", teacher: str = "softplus", label_noise_std: float = 0.3,
                        lr_gamma: float = 1.0, c_L: float = 2.0, seed: int = 0,
-                       adam_betas: tuple[float, float] = (0.9, 0.999), adam_eps: float = 1e-8
-                       ) -> TrajectoryPrediction:
+                       adam_betas: tuple[float, float] = (0.9, 0.999), adam_eps: float = 1e-8,
+                       noise_correlation: float = 0.0, coherent_he2: bool = False) -> TrajectoryPrediction:
     """Predicted σ1, σ2, outliers, sim = |⟨v1,β⟩|, bulk edge and α_Hill of W_t for t = 0 … steps.
 
     GD ``W ← W − η_t G`` or Adam (PyTorch, ``adam_betas``, ``adam_eps``) with ``η_t = lr·lr_gamma^(t−1)``,
     loss ``(c_L/2n)Σ(f − y)²``. Derived parts and modelling assumptions: module docstring and
     docs/theory-trajectory.md. ``seed`` selects the draw of the realised matrix (SeedSequence).
+    ``noise_correlation`` c ∈ [−1, 1]: corr(ξ_t, ξ_s) = c·corr(r_t, r_s) (default 0, independent steps —
+    chosen on calibration seed 200, where the engine's remainders of consecutive GD steps correlate by
+    −0.41, +0.01, +0.36 while the residuals do by −0.58, −0.93, −0.95). ``coherent_he2``: add the part of
+    ξ shared by all neurons through the He_2 coefficient of σ' along the spike (off by default: on seed
+    200 it creates a second GD outlier at t = 3 that the engine does not show).
     Cost ≈ 1–2 s per step at h = 1500, d = 1000 (one d×d eigendecomposition per step).
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
@@ -406,6 +445,11 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     b1, b2 = (float(x) for x in adam_betas)
     if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
         raise TheoryArgumentError(f"adam_betas={adam_betas!r}: both must be in [0, 1)")
+    corr = float(noise_correlation)
+    if not -1.0 <= corr <= 1.0:
+        raise TheoryArgumentError(f"noise_correlation={noise_correlation!r}: must be in [-1, 1]")
+    if not isinstance(coherent_he2, (bool, np.bool_)):
+        raise TheoryArgumentError(f"coherent_he2={coherent_he2!r}: must be True or False")
     teach = teacher_stats(teacher, label_noise_std)
     act = check_choice("activation", activation, ("tanh", "erf", "relu", "gelu"))
     activation_stats(act)
@@ -413,7 +457,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
                    d=check_positive_int("d", d), h=check_positive_int("h", h), sigma=activation_function(act),
                    dsigma=activation_derivative(act), mu1_star=teach.mu1_star, ey2=teach.ey2,
                    c_L=check_positive("c_L", c_L), betas=(b1, b2), eps=check_nonnegative("adam_eps", adam_eps),
-                   seed=int(seed))
+                   seed=int(seed), noise_correlation=corr, coherent_he2=bool(coherent_he2))
     traj = _Trajectory(setup)
     records = [traj.readout()]
     for t in range(1, steps + 1):
@@ -421,3 +465,58 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
         records.append(traj.readout())
     col = {k: np.array([r[k] for r in records]) for k in records[0]}
     return TrajectoryPrediction(optimizer=opt, lr=lr, lr_gamma=gamma, steps=steps, **col)
+
+
+# --------------------------------------------------------------------------- two GD steps, closed form
+
+
+@dataclass(frozen=True)
+class TwoStepGD:
+    """Closed-form spike after two GD steps without saturation (docs/theory-trajectory.md §3).
+
+    ``spike_strength_sq`` = ‖ξ_2‖² − d; ``sigma1``, ``overlap_beta`` = ⟨v1, β⟩² and ``overlap_a`` =
+    ⟨u1, a/‖a‖⟩² from the spiked model (docs/theory.md §2.3); ``beta_projection`` = ⟨ξ_2, β⟩.
+    """
+
+    lr: float
+    spike_strength_sq: float
+    sigma1: float
+    overlap_beta: float
+    overlap_a: float
+    beta_projection: float
+
+
+def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
+                label_noise_std: float = 0.3, c_L: float = 2.0, lr_gamma: float = 1.0) -> TwoStepGD:
+    """Spike after two GD steps, gains frozen at their initial values (no saturation), readout A = 1.
+
+    With ``θ = c_Lημ1/√d``, ``κ = c_Lημ1²/d``, ``κ_ν = c_Lην²/n`` (memorisation), γ_S = d/n,
+    ``σ_e² = E[y²] − μ1*² + Eσ² − μ1²`` and λ ~ MP(γ_S) (moments E λ^k up to k = 4), step 2 at η₂ = γη:
+
+        ξ_2 = ω·[1 − κλ − κ₂λ(1 − κ_ν − κλ)] + (θ + θ₂(1 − κ_ν − κλ))·(λμ1*β + σ_e√(λ/n)·N)
+
+    coordinate-wise in the eigenbasis of S, so ``‖ξ_2‖² = d·E[A_λ²] + E[B_λ²(μ1*²λ² + σ_e²γ_Sλ)]`` and
+    ``⟨ξ_2, β⟩ = μ1*·E[B_λ λ]``; then the key lemma of docs/theory.md §2.3. At γ = 1 the bracket is
+    the familiar ``(2 − κ_ν − κλ)``; replacing it by 1 gives the one-step spike of docs/theory.md §3.
+    """
+    lr = check_positive("lr", lr)
+    gamma = check_positive("lr_gamma", lr_gamma)
+    n, d, h = check_positive_int("n", n), check_positive_int("d", d), check_positive_int("h", h)
+    act, teach = activation_stats(activation), teacher_stats(teacher, label_noise_std)
+    lam = mp_quantiles(d / n, 20000)
+    theta = c_L * lr * act.mu1 / math.sqrt(d)
+    kappa, kappa_nu = c_L * lr * act.mu1**2 / d, c_L * lr * act.nu2 / n
+    sig_e2 = teach.ey2 - teach.mu1_star**2 + act.mean_sq - act.mu1**2
+    carry = 1.0 - kappa_nu - kappa * lam
+    A = 1.0 - kappa * lam - gamma * kappa * lam * carry
+    B = theta * (1.0 + gamma * carry)
+    xi2 = d * np.mean(A**2) + np.mean(B**2 * (teach.mu1_star**2 * lam**2 + sig_e2 * (d / n) * lam))
+    proj = teach.mu1_star * float(np.mean(B * lam))
+    s2 = float(xi2 - d)
+    s4 = s2 * s2 if s2 > 0 else 0.0
+    spiked = s4 > h * d
+    sigma1 = math.sqrt((s2 + h) * (s2 + d) / s2) if spiked else math.sqrt(h) + math.sqrt(d)
+    ov_b = (1.0 - h * d / s4) * proj**2 / xi2 if spiked else 0.0
+    ov_a = (s4 - h * d) / (s2 * (s2 + h)) if spiked else 0.0
+    return TwoStepGD(lr=lr, spike_strength_sq=s2, sigma1=sigma1, overlap_beta=ov_b, overlap_a=ov_a,
+                     beta_projection=proj)

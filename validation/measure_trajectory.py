@@ -36,7 +36,7 @@ import theory
 from htcore import Config, make_problem, spectral
 from htcore.kernels import Workspace, loss_and_grad_into
 from htcore.optim import Optimizer
-from theory.trajectory import count_outliers, predict_trajectory
+from theory.trajectory import count_outliers, gd_two_step, predict_trajectory
 
 SIZES = dict(n=2000, d=1000, h=1500)
 SAT_ROWS = 500
@@ -153,8 +153,8 @@ def table(run: Run, eng: dict, prd: dict) -> list[str]:
     lines = [f"\n**{run.name}** ({run.optimizer}, η = {run.lr:.4g}, γ = {run.lr_gamma:g}, {run.activation}; "
              f"engine seeds {len(eng)}, prediction draws {len(prd)})\n",
              "| t | σ1 eng (seed sd %) | σ1 pred | σ1 err % (worst) | sim eng | sim pred | sim err (worst) | α eng | α pred "
-             "| α err (worst) | outliers eng / pred | edge eng / pred | loss eng / pred |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| α err (worst) | outliers eng / pred | edge eng / pred | ⟨u1,â⟩ eng / pred | loss eng / pred |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for t in range(run.steps + 1):
         e1, p1 = E["sigma1"][:, t], P["sigma1"][t]
         es, ps = E["sim"][:, t], P["sim"][t]
@@ -165,7 +165,15 @@ def table(run: Run, eng: dict, prd: dict) -> list[str]:
             f"| {es.mean():.3f} | {ps:.3f} | {ps - es.mean():+.3f} ({np.max(np.abs(ps - es)):.3f}) "
             f"| {ea.mean():.3f} | {pa:.3f} | {pa - ea.mean():+.3f} ({np.max(np.abs(pa - ea)):.3f}) "
             f"| {ko} / {P['n_outliers'][t]:.1f} | {E['bulk_edge'][:, t].mean():.1f} / {P['bulk_edge'][t]:.1f} "
+            f"| {E['overlap_a'][:, t].mean():.3f} / {P['overlap_a'][t]:.3f} "
             f"| {E['train_loss'][:, t].mean():.3g} / {P['train_loss'][t]:.3g} |")
+    if run.optimizer == "gd" and run.steps == 2:
+        cf = gd_two_step(run.lr, activation=run.activation, lr_gamma=run.lr_gamma, **SIZES)
+        e1, es = E["sigma1"][:, 2].mean(), E["sim"][:, 2].mean()
+        lines.append(f"\nClosed form without saturation (`theory.trajectory.gd_two_step`), t = 2: σ1 {cf.sigma1:.1f} "
+                     f"({100 * (cf.sigma1 / e1 - 1):+.1f} %), sim {math.sqrt(cf.overlap_beta):.3f} "
+                     f"({math.sqrt(cf.overlap_beta) - es:+.3f}), ⟨u1, a/‖a‖⟩ {math.sqrt(cf.overlap_a):.3f} "
+                     f"(engine {E['overlap_a'][:, 2].mean():.3f}).")
     return lines
 
 

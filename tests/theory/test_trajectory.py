@@ -8,7 +8,7 @@ import pytest
 
 import theory
 from tests.theory.helpers import assert_argument_error
-from theory.trajectory import count_outliers, hill_alpha, mp_quantiles, predict_trajectory
+from theory.trajectory import count_outliers, gd_two_step, hill_alpha, mp_quantiles, predict_trajectory
 
 SMALL = dict(n=600, d=300, h=450)
 
@@ -125,3 +125,24 @@ def test_two_steps_against_engine_small(opt, mult, checked):
         sim = np.mean([p.sim[t] for p in preds])
         assert sigma1 / eng[t - 1, 0] == pytest.approx(1.0, abs=0.07), (t, sigma1, eng[t - 1])
         assert sim == pytest.approx(eng[t - 1, 1], abs=0.08), (t, sim, eng[t - 1])
+
+
+@pytest.mark.parametrize("mult", [1.5, 3.0, 6.0])
+def test_gd_two_step_closed_form_reduces_to_one_step(mult):
+    """Without the second step (γ → 0) the two-step closed form is the one-step theory of docs/theory.md §3."""
+    sizes = dict(n=2000, d=1000, h=1500)
+    lr = mult * theory.bbp_lr("gd", **sizes)
+    two = gd_two_step(lr, **sizes, lr_gamma=1e-12)
+    one = theory.predict_one_step("gd", lr, **sizes)
+    assert two.sigma1 == pytest.approx(one.sigma1, rel=1e-6)
+    assert two.overlap_beta == pytest.approx(one.overlap_beta, rel=1e-5)
+    assert two.overlap_a == pytest.approx(one.overlap_a, rel=1e-6)
+
+
+def test_gd_two_step_sign_flip_of_the_teacher_projection():
+    """⟨ξ_2, β⟩ = θμ1*(2 − κ_ν − κ(1 + d/n)) (γ = 1): it changes sign where κ(1 + d/n) + κ_ν = 2."""
+    sizes = dict(n=2000, d=1000, h=1500)
+    stats = theory.activation_stats("tanh")
+    lr_flip = 2.0 / (2.0 * stats.mu1**2 / 1000 * 1.5 + 2.0 * stats.nu2 / 2000)
+    assert gd_two_step(0.9 * lr_flip, **sizes).beta_projection > 0
+    assert gd_two_step(1.1 * lr_flip, **sizes).beta_projection < 0
