@@ -6,7 +6,9 @@ For each profile, every suite's simulations are run with **calibration** seeds (
 role="calibration")``, never equal to a check seed) and ``calibration_seeds`` seeds per simulation kind,
 and the suites are evaluated with a recording :class:`validation.core.Calibration`: each check's
 per-seed errors (or per-seed values, for calibrated bounds and the multi-step trajectory) go through the
-same code as in a validation run, and their sample standard deviation is stored under the check's key.
+same code as in a validation run, and their sample standard deviation is stored under the check's key
+(with their mean, the bias measured on calibration seeds, for the record: bias allowances are stated
+constants, and this is where they can be compared with a measurement that is not the judged one).
 Nothing is judged here. The file (``validation/calibration.json`` by default, shipped with the package)
 records per profile the sizes, the number of seeds, the date, the code version and the scatter of every
 check; ``htcore validate`` reads it and cites it in the report. Rerun it when a suite's sizes, grid or
@@ -41,7 +43,7 @@ def calibrate_profile(name: str, workers: int, progress: bool) -> dict:
     return {"sizes": asdict(profile), "calibration_seeds": profile.calibration_seeds, "seed_role": "calibration",
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "code_version": code_version(), "wall_time_s": round(sims.wall_time, 1),
-            "scatter": dict(sorted(recorder.scatter.items()))}
+            "scatter": dict(sorted(recorder.scatter.items())), "mean": dict(sorted(recorder.mean.items()))}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

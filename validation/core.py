@@ -131,6 +131,8 @@ class Calibration:
     scatter: dict[str, float]
     meta: dict[str, Any] = field(default_factory=dict)
     recording: bool = False
+    #: mean of each recorded error on the calibration seeds: the measured bias, for the record
+    mean: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def recorder(cls, profile: str) -> Calibration:
@@ -147,15 +149,16 @@ class Calibration:
             raise CalibrationError(f"calibration file has no profile {profile!r}: run "
                                    f"python -m validation.calibrate --profile {profile}")
         entry = data["profiles"][profile]
-        meta = {k: v for k, v in entry.items() if k != "scatter"}
+        meta = {k: v for k, v in entry.items() if k not in ("scatter", "mean")}
         meta.update({k: data[k] for k in ("version", "command") if k in data})
-        return cls(profile=profile, scatter=dict(entry["scatter"]), meta=meta)
+        return cls(profile=profile, scatter=dict(entry["scatter"]), meta=meta, mean=dict(entry.get("mean", {})))
 
     def observe(self, key: str, errors: Any) -> None:
         """Recording mode: remember the sample sd of `errors` (per-seed errors) under `key`."""
         if self.recording:
             e = np.asarray(errors, dtype=float)
             self.scatter[key] = float(np.std(e, ddof=1)) if e.size > 1 else math.nan
+            self.mean[key] = float(np.mean(e))
 
     def sd(self, key: str) -> float:
         """The calibrated scatter of `key` (nan while recording)."""

@@ -144,8 +144,11 @@ EDGE_TARGET = 0.02
 OVERLAP_TARGET = 0.02
 #: Largest multiple of η_c at which the predicted bulk edge is claimed (beyond: open target).
 BULK_VALID_MAX = 6.0
-#: Adam ⟨u1,a⟩² is an open target up to this multiple of η_c (checked beyond).
+#: Adam ⟨u1,a⟩² is an open target up to this multiple of η_c (checked beyond, with the same 0.02: the
+#: accuracy asked of this formula at every η ≥ 1.5·η_c; its isotropic-noise approximation leaves a bias of
+#: ≈ +0.01 at 12·η_c, measured on calibration seeds — see ``mean`` in validation/calibration.json).
 ADAM_OVERLAP_A_OPEN_MAX = 6.0
+ADAM_OVERLAP_A_BIAS = 0.02
 
 
 def plan_grid(suite: str, optimizer: str, profile: Profile, role: str) -> list[Task]:
@@ -243,7 +246,7 @@ def _overlap_a_checks(judge: Judge, optimizer: str, col: Column, at: str, m: flo
     note = (f" — open up to {ADAM_OVERLAP_A_OPEN_MAX:g}·η_c: ⟨u1,ŝ⟩²⟨ŝ,a/‖a‖⟩² treats the sign noise as "
             "isotropic" if is_open else "")
     return [judge.compare(f"⟨u1,a⟩² plug-in, {at}", col("plugin", "overlap_a"), sim, relative=False,
-                          bias=OVERLAP_TARGET if is_open else OVERLAP_BIAS, gating=not is_open,
+                          bias=OVERLAP_TARGET if is_open else ADAM_OVERLAP_A_BIAS, gating=not is_open,
                           target="0.02" if is_open else "", reason="⟨u1,ŝ⟩²·⟨ŝ,a/‖a‖⟩²" + note)]
 
 
