@@ -64,19 +64,17 @@ from ._validate import (
     TheoryArgumentError,
     check_choice,
     check_matrix,
-    check_nonnegative,
     check_nonnegative_array,
     check_positive,
-    check_positive_int,
     check_vector,
 )
-from .hermite import activation_function, activation_stats, teacher_function, teacher_stats
+from .hermite import activation_function, activation_stats, teacher_function
 
 __all__ = ["OneStepSpectrum", "one_step_spectrum", "plugin_one_step_spectrum", "profile_stieltjes"]
 
 _OPTIMIZERS = ("gd", "adam")
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_MAX_ATOMS = 256  # solver atoms per side (sorted values averaged in equal-count groups above this)
+_MAX_ATOMS = 256  # solver atoms per side above which values are grouped (top quarter kept exact)
 _HOMOTOPY_STEPS = 22
 _Y_MIN_REL = 1e-13
 _EDGE_MARGIN = 1e-3  # outliers are searched above edge·(1 + _EDGE_MARGIN)
@@ -126,7 +124,8 @@ def _compress(values: np.ndarray, weights: np.ndarray | None = None, max_atoms: 
         return values, w
     order = np.argsort(values[:, -1], kind="stable")
     tail = max_atoms // 4
-    groups = np.array_split(order[:-tail], max_atoms - tail) + [order[j:j + 1] for j in range(len(order) - tail, len(order))]
+    singles = [order[j:j + 1] for j in range(len(order) - tail, len(order))]
+    groups = np.array_split(order[:-tail], max_atoms - tail) + singles
     wg = np.array([w[g].sum() for g in groups])
     atoms = np.array([(values[g] * w[g, None]).sum(0) for g in groups]) / wg[:, None]
     return atoms, wg

@@ -128,7 +128,8 @@ def summarise(rows: dict) -> list[dict]:
                 "edge_asym": 100 * (a[0]["edge_pred"] / np.mean([x["sigma_next"] for x in a]) - 1),
                 "edge_plug": _worst([100 * (x["edge_pred"] / x["sigma_next"] - 1) for x in p]),
                 "ks_asym": max(x["ks"] for x in a), "ks_plug": max(x["ks"] for x in p),
-                "count_asym": sum(x["k"] == x["k_sim"] for x in a), "count_plug": sum(x["k"] == x["k_sim"] for x in p),
+                "count_asym": sum(x["k"] == x["k_sim"] for x in a),
+                "count_plug": sum(x["k"] == x["k_sim"] for x in p),
                 "k": p[0]["k"], "n": len(p)}
         if all(x["k"] for x in a):
             s1 = np.mean([x["sigma1"] for x in a])
