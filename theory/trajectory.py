@@ -287,8 +287,9 @@ class _Trajectory:
         return self.W.T @ (self.a * self.G.m) / math.sqrt(self.s.h * self.s.d)
 
     def _correlated_noise(self) -> np.ndarray:
-        """Unit-variance noise ξ_t/σ_ξ with corr(ξ_t, ξ_s) = c·⟨r_t, r_s⟩/(‖r_t‖‖r_s‖), c = noise_correlation
-        (Cholesky factor grown by one row per step; c = 0: independent steps)."""
+        """Noise ξ_t/σ_ξ: rows N(0, S) (ξ_i = Σ_μ D_μi x_μ/n with D independent of X has covariance
+        E[D²]·S/n), corr(ξ_t, ξ_s) = c·⟨r_t, r_s⟩/(‖r_t‖‖r_s‖), c = noise_correlation (Cholesky factor grown
+        by one row per step; c = 0: independent steps)."""
         t = len(self.history)
         c = np.array([self.s.noise_correlation * self.r.dot(p) / math.sqrt(self.r.sq() * p.sq())
                       for p in self.history[:-1]] + [1.0])
@@ -298,7 +299,7 @@ class _Trajectory:
         L[t - 1, :t - 1] = row
         L[t - 1, t - 1] = math.sqrt(max(1.0 - row @ row, 1e-12))
         self.L = L
-        self.Z.append(self.rng_noise.standard_normal(self.W.shape))
+        self.Z.append((self.rng_noise.standard_normal(self.W.shape) * self.sl) @ self.V.T)
         out = sum(L[t - 1, k] * self.Z[k] for k in range(t) if L[t - 1, k] != 0.0)
         self.unit_noise.append(out)
         return out
