@@ -1,6 +1,6 @@
 """Measure the scatter every validation tolerance uses, on seeds disjoint from the check seeds.
 
-    python -m validation.calibrate [--profile quick full] [--workers N] [--out FILE] [--quiet]
+    python -m validation.calibrate [--profile quick full] [--only SUITE ...] [--workers N] [--out FILE] [--quiet]
 
 For each profile, every suite's simulations are run with **calibration** seeds (``task_seed(…,
 role="calibration")``, never equal to a check seed) and ``calibration_seeds`` seeds per simulation kind,
@@ -27,6 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from htcore import store
+from validation import SUITES
 from validation.core import CALIBRATION_FILE, PROFILES, Calibration
 from validation.runner import code_version, evaluate, simulate
 
@@ -34,16 +35,25 @@ DEFAULT_OUT = Path(__file__).resolve().parent / CALIBRATION_FILE
 FORMAT_VERSION = 1
 
 
-def calibrate_profile(name: str, workers: int, progress: bool) -> dict:
-    """Scatter of every check of every suite for profile `name`, with the metadata of the run."""
+def calibrate_profile(name: str, workers: int, progress: bool, only: tuple[str, ...] | None = None,
+                      previous: dict | None = None) -> dict:
+    """Scatter of every check of the suites in `only` (all by default) for profile `name`, with the
+    metadata of the run; with `only`, the other suites' entries of `previous` are kept."""
     profile = PROFILES[name]
-    sims = simulate(profile, workers=workers, progress=progress, role="calibration")
+    sims = simulate(profile, only=only, workers=workers, progress=progress, role="calibration")
     recorder = Calibration.recorder(name)
     evaluate(sims, recorder)
+    kept = {"scatter": {}, "mean": {}}
+    if only and previous:
+        kept = {part: {k: v for k, v in previous.get(part, {}).items() if k.split("/")[0] not in only}
+                for part in kept}
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    runs = dict(previous.get("runs", {})) if only and previous else {}
+    runs.update({suite: {"date": date, "code_version": code_version()} for suite in sims.outputs})
     return {"sizes": asdict(profile), "calibration_seeds": profile.calibration_seeds, "seed_role": "calibration",
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "code_version": code_version(), "wall_time_s": round(sims.wall_time, 1),
-            "scatter": dict(sorted(recorder.scatter.items())), "mean": dict(sorted(recorder.mean.items()))}
+            "date": date, "code_version": code_version(), "wall_time_s": round(sims.wall_time, 1), "runs": runs,
+            "scatter": dict(sorted({**kept["scatter"], **recorder.scatter}.items())),
+            "mean": dict(sorted({**kept["mean"], **recorder.mean}.items()))}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,17 +63,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = ArgParser(prog="python -m validation.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--profile", nargs="+", choices=sorted(PROFILES), default=sorted(PROFILES),
                         help="profiles to calibrate (default: all)")
+    parser.add_argument("--only", nargs="+", choices=SUITES, metavar="SUITE",
+                        help="recalibrate only these suites, keeping the others' entries")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"calibration file (default {DEFAULT_OUT})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     out = Path(args.out)
     data = json.loads(out.read_text()) if out.exists() else {}
-    data.update({"version": FORMAT_VERSION,
-                 "command": "python -m validation.calibrate --profile " + " ".join(args.profile)})
+    data.update({"version": FORMAT_VERSION, "command": "python -m validation.calibrate"})
     profiles = data.setdefault("profiles", {})
     for name in args.profile:
-        profiles[name] = calibrate_profile(name, args.workers, not args.quiet)
+        only = tuple(args.only) if args.only else None
+        profiles[name] = calibrate_profile(name, args.workers, not args.quiet, only, profiles.get(name))
         print(f"{name}: {len(profiles[name]['scatter'])} scatter entries in {profiles[name]['wall_time_s']} s")
     store.write_text(out, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {out}")
