@@ -111,7 +111,10 @@ def _fit_at(logs: np.ndarray, T: np.ndarray, i: int, cap: float) -> tuple[float,
 
 @njit(parallel=True, nogil=True, cache=True)
 def _ks_scan(logs: np.ndarray, T: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(α, D)`` at every candidate index, in parallel over candidates; exact for each."""
+    """``(α, D)`` at every candidate index, in parallel over candidates; exact for each.
+
+    The exhaustive reference of :func:`_ks_search` (its argmin is what the search returns).
+    """
     nc = candidates.shape[0]
     alphas = np.empty(nc)
     dists = np.empty(nc)
@@ -150,7 +153,7 @@ def _grid_max(k: int) -> int:
 
 @njit(nogil=True, cache=True)
 def _gap(logs: np.ndarray, i: int, m: int, expo: float, q: float) -> float:
-    """``|F(λ_{i+m}) − m·q|``, the term of D_i at m (``q = 1/k``), computed exactly as in `_ks_distance`."""
+    """``|F(λ_{i+m}) − m·q|`` (``q = 1/k``): the term of D_i at m, computed as in `_ks_distance`."""
     return abs(_tail_cdf(logs, i, m, expo) - m * q)
 
 

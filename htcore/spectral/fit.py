@@ -136,9 +136,10 @@ def powerlaw_fit(evals: Any, xmin: str | float = "ks",
     for α; lower bounds of every D on coarse-to-fine grids, candidates dropped only once they
     provably lose): it returns bit for bit the xmin, α and D of the exhaustive scan. For data
     without ties the result equals ``powerlaw.Fit(evals, parameter_ranges={'alpha': [0, None]})``
-    (α, xmin, D; tested to 1e-8) and ``ks_alpha(evals)`` (unless the latter's minimum sits at the two-point tail excluded here). With
-    ties, D is still the maximum over every tail index (docs/model.md §5.6), whereas `powerlaw` only
-    evaluates its CDF gap at distinct values, so the two can then pick different xmin.
+    (α, xmin, D; tested to 1e-8) and ``ks_alpha(evals)`` (unless the latter's minimum sits at the
+    two-point tail excluded here). With ties, D is still the maximum over every tail index
+    (docs/model.md §5.6), whereas `powerlaw` only evaluates its CDF gap at distinct values, so the
+    two can then pick different xmin.
     """
     x, logs, T, zeros = _prepared(evals)
     if not isinstance(xmin, str):
