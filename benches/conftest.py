@@ -6,13 +6,19 @@ run alternately, never two timings taken minutes apart.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 RATIOS: list[tuple[str, float, float, str]] = []
+#: Where the ratio table of the last benchmark run is written (read by `python -m benches.report`).
+RATIOS_JSON = Path(os.environ.get("HTCORE_BENCH_RATIOS", ".benchmarks/htcore-ratios.json"))
+_EXTRA: list[dict] = []
 
 
 def paired_ratio(candidate: Callable[[], object], baseline: Callable[[], object],
@@ -34,6 +40,30 @@ def paired_ratio(candidate: Callable[[], object], baseline: Callable[[], object]
     return float(np.median(cand)), float(np.median(base)), float(np.median(ratios))
 
 
+def paired_difference_ratio(long: Callable[[], object], short: Callable[[], object],
+                            baseline: Callable[[], object], rounds: int = 7,
+                            warmup: int = 1) -> tuple[float, float, float]:
+    """Median of per-round ((time of `long`) − (time of `short`)) / (time of `baseline`), the three run
+    back to back in every round; also the median difference and the median baseline time."""
+    for _ in range(warmup):
+        long()
+        short()
+        baseline()
+    diffs, base = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        long()
+        t1 = time.perf_counter()
+        short()
+        t2 = time.perf_counter()
+        baseline()
+        t3 = time.perf_counter()
+        diffs.append((t1 - t0) - (t2 - t1))
+        base.append(t3 - t2)
+    ratios = np.array(diffs) / np.array(base)
+    return float(np.median(diffs)), float(np.median(base)), float(np.median(ratios))
+
+
 @pytest.fixture
 def record_ratio(benchmark):
     """Record `name: ratio (target)` in the benchmark's extra_info and the end-of-run summary."""
@@ -41,6 +71,7 @@ def record_ratio(benchmark):
     def record(name: str, ratio: float, target: float, meaning: str, **extra) -> None:
         benchmark.extra_info.update({"ratio": ratio, "target": target, "meaning": meaning, **extra})
         RATIOS.append((name, ratio, target, meaning))
+        _EXTRA.append(extra)
 
     return record
 
@@ -52,3 +83,11 @@ def pytest_terminal_summary(terminalreporter):
     for name, ratio, target, meaning in RATIOS:
         verdict = "meets" if ratio <= target else "MISSES"
         terminalreporter.write_line(f"{name:<42} {ratio:7.3f}  {verdict} target ≤ {target:g}  ({meaning})")
+    load = os.getloadavg()
+    terminalreporter.write_line(f"load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+                                f"(1 / 5 / 15 min) on {os.cpu_count()} cores")
+    RATIOS_JSON.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"name": name, "ratio": ratio, "target": target, "meaning": meaning, **extra}
+            for (name, ratio, target, meaning), extra in zip(RATIOS, _EXTRA)]
+    RATIOS_JSON.write_text(json.dumps({"load_average": list(load), "ratios": rows}, indent=2) + "\n")
+    terminalreporter.write_line(f"ratio table written to {RATIOS_JSON} (`python -m benches.report`)")

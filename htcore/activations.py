@@ -1,8 +1,9 @@
 """Named student activations and teacher link functions.
 
 tanh, the default, is computed by `tanh_scalar`, a branch-free Cephes-style approximation that LLVM
-vectorises (≤ 2 ulp from `np.tanh`, pinned by a test): on AVX2 machines NumPy's float64 `np.tanh` falls
-back to scalar libm and was measured 3× slower than this kernel. It is fused into the training kernel and
+vectorises, at the precision of its argument: float64 within 2 ulp of `np.tanh`, float32 computed in
+float32 within 1 ulp of the correctly rounded value (both pinned by tests). On AVX2 machines NumPy's
+float64 `np.tanh` falls back to scalar libm and was measured 3× slower than this kernel. It is fused into the training kernel and
 used by `apply_activation`. The other activations are applied with NumPy/SciPy ufuncs. Derivatives are
 evaluated inside the fused Numba kernels through `derivative`, selected by an integer code so that one
 compiled kernel serves all.
@@ -23,7 +24,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 from scipy import special
 
 from htcore.config import ACTIVATIONS, TEACHERS, ConfigError
@@ -45,10 +47,20 @@ _EXP_Q = (3.00198505138664455042e-6, 2.52448340349684104192e-3, 2.27265548208155
 _LN2_HI, _LN2_LO, _LOG2E = 6.93145751953125e-1, 1.42860682030941723212e-6, 1.4426950408889634
 # tanh(x) rounds to ±1 for |x| ≥ 20, so exp(−2|x|) is needed on [−40, 0] only: 2^k, k = 0 … 58.
 _POW2_NEG = np.array([2.0**-k for k in range(59)])
+# Single precision (Cephes tanhf and expf): tanh rounds to ±1 in float32 for |x| ≥ 10, so exp(−2|x|) is
+# needed on [−20, 0] only: 2^k, k = 0 … 30.
+_F = np.float32
+_TANHF_P = (_F(-5.70498872745e-3), _F(2.06390887954e-2), _F(-5.37397155531e-2), _F(1.33314422036e-1),
+            _F(-3.33332819422e-1))
+_EXPF_P = (_F(1.9875691500e-4), _F(1.3981999507e-3), _F(8.3334519073e-3), _F(4.1665795894e-2),
+           _F(1.6666665459e-1), _F(5.0000001201e-1))
+_LN2_HI_F, _LN2_LO_F, _LOG2E_F = _F(0.693359375), _F(-2.12194440e-4), _F(1.4426950408889634)
+_POW2_NEG_F = np.array([2.0**-k for k in range(31)], dtype=np.float32)
+_TEN_F, _HALF_F, _ONE_F, _TWO_F, _SMALL_F = _F(10.0), _F(0.5), _F(1.0), _F(2.0), _F(0.625)
 
 
 @njit(inline="always", cache=True)
-def tanh_scalar(x: float) -> float:
+def _tanh_f64(x: float) -> float:
     """tanh(x) in float64 within 2 ulp, branch-free so that loops over it vectorise; NaN propagates.
 
     |x| ≤ 0.625: the Cephes rational form; otherwise (1 − e)/(1 + e) with e = exp(−2|x|) from a
@@ -69,6 +81,43 @@ def tanh_scalar(x: float) -> float:
     t = large if ax > 0.625 else small
     t = math.copysign(t, x)
     return t if x == x else x
+
+
+@njit(inline="always", cache=True)
+def _tanh_f32(x: np.float32) -> np.float32:
+    """tanh(x) computed in float32 throughout (no float64 constant or operation), branch-free.
+
+    Same scheme as `_tanh_f64` with Cephes' single-precision forms: |x| ≤ 0.625: x + x·s·P(s),
+    s = x²; otherwise (1 − e)/(1 + e), e = exp(−2|x|) = 2^k·(1 + r + r²·P(r)) after a Cody–Waite
+    reduction. Within 1.5 ulp of the exact value, 1 ulp of the correctly rounded float32 (pinned by a
+    test).
+    """
+    ax = min(abs(x), _TEN_F)
+    y = -_TWO_F * ax
+    k = np.floor(_LOG2E_F * y + _HALF_F)
+    r = y - k * _LN2_HI_F - k * _LN2_LO_F
+    p = (((((_EXPF_P[0] * r + _EXPF_P[1]) * r + _EXPF_P[2]) * r + _EXPF_P[3]) * r + _EXPF_P[4]) * r
+         + _EXPF_P[5]) * (r * r) + r + _ONE_F
+    e = p * _POW2_NEG_F[int(-k)]
+    large = (_ONE_F - e) / (_ONE_F + e)
+    s = x * x
+    small = ax + ax * s * ((((_TANHF_P[0] * s + _TANHF_P[1]) * s + _TANHF_P[2]) * s + _TANHF_P[3])
+                           * s + _TANHF_P[4])
+    t = large if ax > _SMALL_F else small
+    t = math.copysign(t, x)
+    return t if x == x else x
+
+
+def tanh_scalar(x):
+    """tanh(x) at the precision of x (Numba only): `_tanh_f32` for float32, `_tanh_f64` otherwise."""
+    raise NotImplementedError("tanh_scalar is called from Numba code only")
+
+
+@overload(tanh_scalar, inline="always")
+def _tanh_scalar_overload(x):
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        return lambda x: _tanh_f32(x)
+    return lambda x: _tanh_f64(x)
 
 
 @njit(parallel=True, nogil=True, cache=True)
@@ -105,14 +154,17 @@ def apply_activation(name: str, z: np.ndarray, out: np.ndarray | None = None) ->
 
 @njit(inline="always", cache=True)
 def derivative(code: int, z: float, s: float) -> float:
-    """σ'(z) given the pre-activation z and the activation value s = σ(z) (Numba, scalar)."""
+    """σ'(z) given the pre-activation z and the activation value s = σ(z) (Numba, scalar), computed
+    at the precision of z (every constant is cast to its type, so float32 stays float32)."""
+    c = type(z)
     if code == TANH:
-        return 1.0 - s * s
+        return c(1.0) - s * s
     if code == ERF:
-        return _TWO_OVER_SQRT_PI * math.exp(-z * z)
+        return c(_TWO_OVER_SQRT_PI) * math.exp(-z * z)
     if code == RELU:
-        return 1.0 if z > 0.0 else 0.0
-    return 0.5 * math.erfc(-z * _INV_SQRT_2) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+        return c(1.0) if z > c(0.0) else c(0.0)
+    return (c(0.5) * math.erfc(-z * c(_INV_SQRT_2))
+            + z * c(_INV_SQRT_2PI) * math.exp(c(-0.5) * z * z))
 
 
 def teacher(name: str, z: np.ndarray) -> np.ndarray:

@@ -5,10 +5,12 @@
     D_μj   = −(2/(n√(hd))) r_μ a_j σ'(z_μj),  z = X Wᵀ/√d.
 
 The two matrix products go to BLAS; everything else — σ (for tanh; other activations are NumPy ufuncs
-applied just before), the readout product, residual, derivative and all scaling — is fused into one
-parallel Numba pass over the rows of the n×h pre-activations, written in place, so the only n×h buffer
-is the pre-activation matrix (plus σ(z) for activations other than tanh). Reductions are
-sequential within a row and rows are independent, so results do not depend on the number of threads.
+applied just before), the readout product, residual, derivative and all scaling (for tanh, the 1/√d
+of the pre-activations too) — is fused into one parallel Numba pass over the rows of the n×h
+pre-activations, written in place, so the only n×h buffer is the pre-activation matrix (plus σ(z) for
+activations other than tanh). Reductions have a fixed order within a row and rows are independent, so
+results do not depend on the number of threads. float32 inputs are computed in float32 throughout
+(tanh included); only the loss is accumulated in float64.
 """
 
 from __future__ import annotations
@@ -23,31 +25,63 @@ from htcore.checks import as_matrix, as_vector, check_dtypes_match
 
 
 class Workspace:
-    """Preallocated buffers for repeated `loss_and_grad` calls at one shape and dtype."""
+    """Preallocated buffers for repeated `loss_and_grad` calls at one shape and dtype.
+
+    `pre` (n×h) holds X Wᵀ, then the delta matrix D in place; `act` is `pre` itself for tanh (fused)
+    and a second n×h buffer for the other activations, whose σ is a NumPy ufunc applied to z = X Wᵀ/√d
+    computed through `W_scaled` = W/√d (None for tanh, which scales inside the fused kernel).
+    """
 
     def __init__(self, n: int, h: int, d: int, dtype: np.dtype, activation: str) -> None:
         self.activation = activation
         self.code = activation_code(activation)
-        self.pre = np.empty((n, h), dtype=dtype)  # z, then D in place
-        self.act = self.pre if self.code == TANH else np.empty((n, h), dtype=dtype)
-        self.W_scaled = np.empty((h, d), dtype=dtype)
+        self.pre = np.empty((n, h), dtype=dtype)  # X Wᵀ (or z), then D in place
+        fused = self.code == TANH
+        self.act = self.pre if fused else np.empty((n, h), dtype=dtype)
+        self.W_scaled = None if fused else np.empty((h, d), dtype=dtype)
         self.residual = np.empty(n, dtype=dtype)
         self.grad = np.empty((h, d), dtype=dtype)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the buffers (each counted once)."""
+        arrays = {id(v): v for v in (self.pre, self.act, self.W_scaled, self.residual, self.grad)
+                  if v is not None}
+        return sum(v.nbytes for v in arrays.values())
+
+
+@njit(inline="always", cache=True)
+def _dot(a, b):
+    """Σ_j a_j b_j at the precision of a, in eight interleaved partial sums (j mod 8) added pairwise:
+    a fixed order (results do not depend on threads) that the compiler can keep in SIMD registers."""
+    zero = a.dtype.type(0.0)
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
+    m = a.size - a.size % 8
+    for j in range(0, m, 8):
+        s0 += a[j] * b[j]
+        s1 += a[j + 1] * b[j + 1]
+        s2 += a[j + 2] * b[j + 2]
+        s3 += a[j + 3] * b[j + 3]
+        s4 += a[j + 4] * b[j + 4]
+        s5 += a[j + 5] * b[j + 5]
+        s6 += a[j + 6] * b[j + 6]
+        s7 += a[j + 7] * b[j + 7]
+    for j in range(m, a.size):
+        s0 += a[j] * b[j]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
 
 @njit(parallel=True, nogil=True, cache=True)
-def _residual_and_delta(pre, act, a, y, code, inv_sqrt_h, coef, residual):
-    """Per row μ: (tanh: act_μ = pre_μ ← tanh(pre_μ)), r_μ = y_μ − Σ_j a_j act_μj/√h, then
-    pre_μj ← coef·r_μ·a_j·σ'(z_μj) in place. The row stays in cache across the three loops."""
+def _residual_and_delta(pre, act, a, y, code, z_scale, inv_sqrt_h, coef, residual):
+    """Per row μ: (tanh: act_μ = pre_μ ← tanh(z_scale·pre_μ)), r_μ = y_μ − Σ_j a_j act_μj/√h, then
+    pre_μj ← coef·r_μ·a_j·σ'(z_μj) in place. The row stays in cache across the three loops; all
+    arithmetic is at the precision of the arrays (the scalars are passed in that dtype)."""
     n, h = pre.shape
     for mu in prange(n):
         if code == TANH:
             for j in range(h):
-                pre[mu, j] = tanh_scalar(pre[mu, j])
-        acc = 0.0
-        for j in range(h):
-            acc += a[j] * act[mu, j]
-        r = y[mu] - acc * inv_sqrt_h
+                pre[mu, j] = tanh_scalar(z_scale * pre[mu, j])
+        r = y[mu] - _dot(a, act[mu]) * inv_sqrt_h
         residual[mu] = r
         scale = coef * r
         for j in range(h):
@@ -55,16 +89,24 @@ def _residual_and_delta(pre, act, a, y, code, inv_sqrt_h, coef, residual):
 
 
 def loss_into(W, a, X, y, work: Workspace) -> float:
-    """Forward pass and delta matrix into `work`; returns L(W) (float64). No validation (private use)."""
+    """Forward pass and delta matrix into `work`; returns L(W) (float64). No validation (private use).
+
+    tanh: one GEMM X Wᵀ, the 1/√d scaling fused into the kernel; other activations: z = X (W/√d)ᵀ, then
+    their NumPy σ.
+    """
     n, d = X.shape
     h = W.shape[0]
     dtype = W.dtype.type
-    np.multiply(W, dtype(1.0 / math.sqrt(d)), out=work.W_scaled)
-    np.matmul(X, work.W_scaled.T, out=work.pre)
-    if work.code != TANH:
+    if work.W_scaled is None:
+        np.matmul(X, W.T, out=work.pre)
+        z_scale = dtype(1.0 / math.sqrt(d))
+    else:
+        np.multiply(W, dtype(1.0 / math.sqrt(d)), out=work.W_scaled)
+        np.matmul(X, work.W_scaled.T, out=work.pre)
         apply_activation(work.activation, work.pre, out=work.act)
+        z_scale = dtype(1.0)
     coef = dtype(-2.0 / (n * math.sqrt(h * d)))
-    _residual_and_delta(work.pre, work.act, a, y, work.code, dtype(1.0 / math.sqrt(h)), coef,
+    _residual_and_delta(work.pre, work.act, a, y, work.code, z_scale, dtype(1.0 / math.sqrt(h)), coef,
                         work.residual)
     r = work.residual.astype(np.float64)
     return float(np.sum(r * r) / n)

@@ -10,7 +10,10 @@ set, test loss the same predictor on the test set. KTA (no centring), through th
 
     KTA = ⟨ΦΦᵀ, ỹỹᵀ⟩_F / (‖ΦΦᵀ‖_F ‖ỹỹᵀ‖_F) = ‖Φᵀỹ‖² / (‖ΦᵀΦ‖_F ‖ỹ‖²).
 
-Everything after the feature GEMM runs in float64, whatever the training dtype.
+`evaluate_readout` works with S = √h·Φ = σ(X̃ Wᵀ/s), which saves a pass over the m×h features: with
+â_S = (SᵀS + λ·n·I_h)⁻¹ Sᵀỹ the predictions are Φâ = S â_S, and KTA is scale-free. The Gram is
+factorised in place after its norm is taken. Everything after the feature GEMM runs in float64,
+whatever the training dtype.
 """
 
 from __future__ import annotations
@@ -36,25 +39,41 @@ class ReadoutMetrics:
 
 def features(X: np.ndarray, W: np.ndarray, activation: str, eval_scaling: str) -> np.ndarray:
     """Φ = σ(X Wᵀ/s)/√h in float64, s = √d ("intended") or d ("reference")."""
+    phi = _hidden(X, _scaled_weights(W, eval_scaling), activation)
+    phi *= 1.0 / math.sqrt(W.shape[0])
+    return phi
+
+
+def _scaled_weights(W: np.ndarray, eval_scaling: str) -> np.ndarray:
+    """W/s (h×d, W's dtype), s = √d ("intended") or d ("reference"); ConfigError for another name."""
     if eval_scaling not in EVAL_SCALINGS:
         raise ConfigError(
             f"eval_scaling: got {eval_scaling!r}; expected one of {', '.join(EVAL_SCALINGS)}"
         )
-    h, d = W.shape
+    d = W.shape[1]
     scale = math.sqrt(d) if eval_scaling == "intended" else float(d)
     # Scaling W (h×d) rather than the pre-activations (m×h) saves a pass over the larger array.
-    phi = np.asarray(X @ (W.T * W.dtype.type(1.0 / scale)), dtype=np.float64)
-    apply_activation(activation, phi, out=phi)
-    phi *= 1.0 / math.sqrt(h)
-    return phi
+    return W * W.dtype.type(1.0 / scale)
+
+
+def _hidden(X: np.ndarray, W_scaled: np.ndarray, activation: str) -> np.ndarray:
+    """S = σ(X W_scaledᵀ) in float64 (m×h), σ applied in place."""
+    S = np.asarray(X @ W_scaled.T, dtype=np.float64)
+    return apply_activation(activation, S, out=S)
 
 
 def ridge_solve(gram: np.ndarray, phi_t_y: np.ndarray, n: int, reg_lambda: float) -> np.ndarray:
     """â = (ΦᵀΦ + (λ/h)·n·I)⁻¹ Φᵀỹ from the Gram ΦᵀΦ (h×h) and Φᵀỹ, by Cholesky."""
     h = gram.shape[0]
-    system = gram + (reg_lambda / h) * n * np.eye(h)
-    return linalg.cho_solve(linalg.cho_factor(system, lower=True, check_finite=False), phi_t_y,
-                            check_finite=False)
+    return _cholesky_solve_in_place(np.array(gram, dtype=np.float64), phi_t_y, (reg_lambda / h) * n)
+
+
+def _cholesky_solve_in_place(gram: np.ndarray, rhs: np.ndarray, shift: float) -> np.ndarray:
+    """(gram + shift·I)⁻¹ rhs by Cholesky, overwriting `gram` (C-contiguous, symmetric)."""
+    gram.flat[:: gram.shape[0] + 1] += shift
+    # A C-ordered symmetric matrix is its own Fortran-ordered transpose: LAPACK factorises it in place.
+    factor = linalg.cho_factor(gram.T, lower=False, overwrite_a=True, check_finite=False)
+    return linalg.cho_solve(factor, rhs, check_finite=False)
 
 
 def kernel_target_alignment(gram: np.ndarray, phi_t_y: np.ndarray, y: np.ndarray) -> float:
@@ -72,14 +91,16 @@ def evaluate_readout(W: np.ndarray, X_probe: np.ndarray, y_probe: np.ndarray, X_
                      y_test: np.ndarray, *, activation: str, reg_lambda: float,
                      eval_scaling: str = "intended") -> ReadoutMetrics:
     """Fit the ridge readout on the probe set and report train/test MSE and KTA (module docstring)."""
-    phi = features(X_probe, W, activation, eval_scaling)
+    W_scaled = _scaled_weights(W, eval_scaling)
+    S = _hidden(X_probe, W_scaled, activation)
     y = np.asarray(y_probe, dtype=np.float64)
-    gram = phi.T @ phi
-    phi_t_y = phi.T @ y
-    a_hat = ridge_solve(gram, phi_t_y, phi.shape[0], reg_lambda)
-    phi_test = features(X_test, W, activation, eval_scaling)
+    gram = S.T @ S
+    s_t_y = S.T @ y
+    kta = kernel_target_alignment(gram, s_t_y, y)
+    a_s = _cholesky_solve_in_place(gram, s_t_y, reg_lambda * S.shape[0])
     return ReadoutMetrics(
-        train_loss=mse(phi @ a_hat, y),
-        test_loss=mse(phi_test @ a_hat, np.asarray(y_test, dtype=np.float64)),
-        kta=kernel_target_alignment(gram, phi_t_y, y),
+        train_loss=mse(S @ a_s, y),
+        test_loss=mse(_hidden(X_test, W_scaled, activation) @ a_s,
+                      np.asarray(y_test, dtype=np.float64)),
+        kta=kta,
     )

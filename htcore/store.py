@@ -15,13 +15,14 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from htcore.config import ConfigError
+
+if TYPE_CHECKING:  # pyarrow is imported where a sweep uses it: `htcore run` starts without it
+    import pyarrow as pa
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -73,6 +74,9 @@ def read_spectra(path: str | Path) -> dict[int, np.ndarray]:
 
 def write_parquet(path: str | Path, table: pa.Table) -> Path:
     """Write a pyarrow Table as Parquet atomically (`pandas.read_parquet` opens it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     return write_bytes(path, sink.getvalue().to_pybytes())
@@ -97,7 +101,6 @@ def _finite_or_null(obj: Any) -> Any:
 
 RUN_STATUSES = ("pending", "running", "ok", "diverged", "failed")
 DONE_STATUSES = ("ok", "diverged")
-_ARROW_TYPES = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -110,11 +113,14 @@ CREATE TABLE IF NOT EXISTS runs (
 def metrics_table(key: str, repeat: int, config: dict[str, Any], history: list[dict]) -> pa.Table:
     """One row per probe: `key`, `repeat`, every config field, then the probe record (`step` int64,
     every other metric float64, NaN for a missing value). The schema depends only on the fields."""
+    import pyarrow as pa
+
+    arrow_types = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
     rows = len(history)
     columns = {"key": pa.array([key] * rows, pa.string()),
                "repeat": pa.array([repeat] * rows, pa.int64())}
     for name, value in config.items():
-        columns[name] = pa.array([value] * rows, _ARROW_TYPES[type(value)])
+        columns[name] = pa.array([value] * rows, arrow_types[type(value)])
     for name in history[0]:
         kind = pa.int64() if name == "step" else pa.float64()
         values = [np.nan if r[name] is None else r[name] for r in history]
@@ -242,6 +248,9 @@ class SweepStore:
         done = [self.metrics_path(r["key"]) for r in self.runs() if r["status"] in DONE_STATUSES]
         if not done:
             return None
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         return pa.concat_tables(pq.read_table(p) for p in done)
 
     def close(self) -> None:

@@ -1,14 +1,17 @@
 """Spectral diagnostics of weight matrices: ESD, singular triplets, power-law tails, MP analysis.
 
 Everything takes a plain matrix or eigenvalue array (float64 internally) and raises
-`SpectralInputError` (a ValueError) naming the problem on bad input.
+`SpectralInputError` (a ValueError) naming the problem on bad input. The bootstrap and the likelihood
+ratios (which need scipy.stats and tqdm) are imported on first use, so that a training run, which needs
+neither, starts without them.
 """
+
+import importlib
+from typing import Any
 
 from htcore.checks import SpectralInputError
 
-from .bootstrap import BootstrapResult, bootstrap_pvalue
 from .classify import Classification, classify
-from .compare import LikelihoodRatio, compare_distributions
 from .fit import MIN_TAIL, PowerLawFit, hill_alpha, ks_alpha, powerlaw_fit
 from .linalg import esd, esd_and_top, overlaps, stable_rank, top_singular
 from .mp import MPFit, RandomBaselines, mp_fit, random_baselines
@@ -36,3 +39,19 @@ __all__ = [
     "mp_fit",
     "random_baselines",
 ]
+
+#: Names imported on first access (PEP 562): name → submodule.
+_LAZY = {"BootstrapResult": "bootstrap", "bootstrap_pvalue": "bootstrap",
+         "LikelihoodRatio": "compare", "compare_distributions": "compare"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

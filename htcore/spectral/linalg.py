@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-from scipy.sparse.linalg import eigsh
+from numba import njit
+from scipy.linalg import lapack
 
 from htcore.checks import SpectralInputError, as_finite_matrix, roundoff_tolerance
 
@@ -25,10 +26,10 @@ def _small_gram(A: np.ndarray) -> np.ndarray:
 def esd(W: Any) -> np.ndarray:
     """Eigenvalues of the smaller Gram of W (WᵀW if h ≥ d, else WWᵀ), ascending, float64.
 
-    These are the squared singular values of W (min(h, d) of them). Computed in float64 by LAPACK
-    ``dsyevr`` (eigenvalues only) on the Gram; values at or below the eigen-solver's round-off level
-    ``10·max(h, d)·eps·λ_max`` (including tiny negatives) are set to exactly 0, because a Gram cannot
-    resolve them. Raises `SpectralInputError` for non-2-D, empty or non-finite input.
+    These are the squared singular values of W (min(h, d) of them). Computed in float64 on the Gram as
+    LAPACK ``dsyevr`` does when no vectors are wanted (``dsytrd`` then ``dsterf``); values at or below
+    the eigen-solver's round-off level ``10·max(h, d)·eps·λ_max`` (including tiny negatives) are set to
+    exactly 0, because a Gram cannot resolve them. Raises `SpectralInputError` for non-2-D, empty or non-finite input.
     """
     A = as_finite_matrix(W)
     return _gram_eigenvalues(A, _small_gram(A))
@@ -36,8 +37,33 @@ def esd(W: Any) -> np.ndarray:
 
 def _gram_eigenvalues(A: np.ndarray, G: np.ndarray) -> np.ndarray:
     """`esd` from the smaller Gram G of A; G is overwritten."""
-    evals = scipy.linalg.eigh(G, eigvals_only=True, driver="evr", overwrite_a=True,
-                              check_finite=False)
+    _, diag, off, _, sigma = _tridiagonalize(G)
+    return _tridiagonal_eigenvalues(A, diag, off, sigma)
+
+
+def _tridiagonalize(G: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """σG = Q T Qᵀ by LAPACK dsytrd (lower storage) in place of the C-contiguous symmetric G:
+    (reflectors c, diagonal and off-diagonal of T, τ, σ). σ is 1, or the power of two that brings G
+    into dsyevr's safe range when its size is outside it (as dsyevr scales)."""
+    p = G.shape[0]
+    sigma = _safe_scale(float(np.max(np.diagonal(G))))  # max |G_ij| of a Gram is on its diagonal
+    if sigma != 1.0:
+        G *= sigma
+    # G is symmetric, so its C-ordered buffer is a Fortran-ordered G: dsytrd works in place.
+    lwork = int(lapack.dsytrd_lwork(p, lower=1)[0])
+    c, diag, off, tau, info = lapack.dsytrd(G.T, lower=1, lwork=max(lwork, 1), overwrite_a=1)
+    _check_lapack("dsytrd", info)
+    return c, diag, off, tau, sigma
+
+
+def _tridiagonal_eigenvalues(A: np.ndarray, diag: np.ndarray, off: np.ndarray,
+                             sigma: float) -> np.ndarray:
+    """Ascending eigenvalues of T/σ by dsterf (what dsyevr computes when no vectors are wanted), values
+    at or below the round-off level ``10·max(h, d)·eps·λ_max`` of A's Gram set to 0."""
+    evals, info = lapack.dsterf(diag, off)
+    _check_lapack("dsterf", info)
+    if sigma != 1.0:
+        evals /= sigma
     tol = roundoff_tolerance(max(A.shape), float(max(evals[-1], 0.0)))
     evals[evals <= tol] = 0.0
     return evals
@@ -53,6 +79,8 @@ def _orient(U: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _partial_triplets(A: np.ndarray, k: int,
                       G: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Top-k triplets from Lanczos (ARPACK) on the smaller Gram G with a fixed start vector."""
+    from scipy.sparse.linalg import eigsh  # imported here: a training run never needs it
+
     v0 = np.random.default_rng(_START_SEED).standard_normal(G.shape[0])
     lam, vecs = eigsh(G, k=k, which="LA", v0=v0)
     order = np.argsort(lam)[::-1]
@@ -74,7 +102,8 @@ def _top_eigenvector(G: np.ndarray, lam_max: float) -> np.ndarray:
     The shift μ = λ_max(1 + 1e-10) sits just above λ_max, so each iteration multiplies the other
     components by (μ − λ_max)/(μ − λ_2): three iterations from a fixed start vector converge to
     round-off unless λ_2 is within ~1e-6 relative of λ_max (where the vector is ill-determined anyway).
-    One LU factorisation (≈ p³·2/3 flops) replaces a Lanczos run whose length grows as the gap closes.
+    One LU factorisation (≈ p³·2/3 flops); used only when `_esd_and_top_vector`'s tridiagonal
+    inverse iteration reports a failure.
     """
     p = G.shape[0]
     shift = lam_max * (1.0 + 1e-10) + np.finfo(np.float64).tiny
@@ -83,6 +112,59 @@ def _top_eigenvector(G: np.ndarray, lam_max: float) -> np.ndarray:
     for _ in range(3):
         x = scipy.linalg.lu_solve(lu, x / np.linalg.norm(x), check_finite=False)
     return x / np.linalg.norm(x)
+
+
+def _esd_and_top_vector(A: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`esd` of A and the unit eigenvector of its smaller Gram G for the top eigenvalue, from one
+    tridiagonalisation G = Q T Qᵀ (`_tridiagonalize`; G is overwritten).
+
+    The top eigenvalue of T by bisection (dstebz), its vector by inverse iteration on T (dstein), both
+    O(p), then Q applied (`_apply_reflectors`, O(p²)) — instead of a second O(p³) factorisation.
+    """
+    c, diag, off, tau, sigma = _tridiagonalize(G)
+    evals = _tridiagonal_eigenvalues(A, diag, off, sigma)
+    p = diag.size
+    m, w, iblock, isplit, info = lapack.dstebz(diag, off, 2, 0.0, 0.0, p, p, 0.0, "B")
+    if info == 0 and m == 1:
+        z, info = lapack.dstein(diag, off, w[:1], iblock, isplit)
+        if info == 0:
+            vec = np.ascontiguousarray(z[:, 0])
+            _apply_reflectors(c, tau, vec)
+            return evals, vec / np.linalg.norm(vec)
+    return evals, _top_eigenvector(_small_gram(A), float(evals[-1]))
+
+
+def _safe_scale(anrm: float) -> float:
+    """The power of two that brings a matrix of max-norm `anrm` into dsyevr's safe range, else 1."""
+    safmin = np.finfo(np.float64).tiny
+    eps = np.finfo(np.float64).eps / 2  # LAPACK's eps: the unit round-off
+    rmin = np.sqrt(safmin / eps)
+    rmax = min(np.sqrt(1.0 / (safmin / eps)), 1.0 / np.sqrt(np.sqrt(safmin)))
+    if 0.0 < anrm < rmin:
+        return float(2.0 ** np.floor(np.log2(rmin / anrm)))
+    if anrm > rmax:
+        return float(2.0 ** np.floor(np.log2(rmax / anrm)))
+    return 1.0
+
+
+def _check_lapack(name: str, info: int) -> None:
+    if info != 0:
+        raise np.linalg.LinAlgError(f"LAPACK {name} failed with info={info}")
+
+
+@njit(cache=True)
+def _apply_reflectors(c, tau, x):
+    """x ← Q x for dsytrd's lower-storage Q = H(1)…H(p−1), H(i) = I − τ_i v_i v_iᵀ with
+    v_i = (0, …, 0, 1, c[i+2:, i]) (1 at index i+1, 0-based), applied H(p−1) first."""
+    p = x.size
+    for i in range(p - 2, -1, -1):
+        dot = x[i + 1]
+        for k in range(i + 2, p):
+            dot += c[k, i] * x[k]
+        dot *= tau[i]
+        x[i + 1] -= dot
+        for k in range(i + 2, p):
+            x[k] -= dot * c[k, i]
 
 
 def top_singular(W: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -102,15 +184,15 @@ def esd_and_top(W: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     """``(esd(W), *top_singular(W, k))`` from a single Gram matrix (what a training probe needs).
 
     Same conventions and errors as `esd` and `top_singular`; the smaller Gram is formed once. For
-    k = 1 the top vector comes from inverse iteration at the top eigenvalue of the ESD (`_top_eigenvector`),
-    far cheaper than Lanczos when the top of the spectrum is a Marchenko–Pastur edge with tiny gaps;
-    the triplet then agrees with `top_singular`'s to round-off, not bit for bit.
+    k = 1 the ESD and the top vector come from one tridiagonalisation of the Gram
+    (`_esd_and_top_vector`: inverse iteration on the tridiagonal matrix), far cheaper than Lanczos when
+    the top of the spectrum is a Marchenko–Pastur edge with tiny gaps; the triplet then agrees with
+    `top_singular`'s to round-off, not bit for bit.
     """
     A = as_finite_matrix(W)
     G = _small_gram(A)
     if k == 1 and _uses_partial_method(min(A.shape), 1):
-        evals = _gram_eigenvalues(A, G.copy())
-        vec = _top_eigenvector(G, float(evals[-1]))
+        evals, vec = _esd_and_top_vector(A, G)
         s, U, V = _triplets_from_gram_vectors(A, evals[-1:], vec[:, None])
         U, V = _orient(U, V)
         return evals, s, U, V

@@ -1,0 +1,163 @@
+"""Engine at a larger size (d = 4000, h = 6000, n = 8000; float32 and float64) — not part of the default
+benchmark suite (it takes minutes and several GiB):
+
+    python -m benches.large [--d 4000] [--rounds 2]
+
+For each dtype it reports
+- a training step (the body of `htcore.train`'s loop: loss and gradient, Adam update into the spare
+  buffer) over its two GEMMs, paired and alternating, median of `rounds`;
+- the peak RSS (VmHWM of the process, as benches/bench_engine.py measures it) of
+  `htcore run --set steps=2 --set probe_every=2` at that size, against the bytes of the arrays the run
+  needs (`needed_bytes`: the problem, both W buffers, gradient, optimiser state, pre-activation buffer,
+  and the largest probe's temporaries);
+and then a table of the largest size (h = 1.5·d, n = 2·d) that fits in 1, 2, 4, 8, 16 and 24 GiB, from
+`needed_bytes` scaled by the measured peak/needed ratio, with its time per step extrapolated as d³ from
+the measured step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from htcore import Config, make_problem
+from htcore.kernels import Workspace, loss_and_grad_into
+from htcore.optim import Optimizer
+
+GIB = 2**30
+BUDGETS_GIB = (1, 2, 4, 8, 16, 24)
+_PEAK_RSS_SCRIPT = (
+    "import sys\n"
+    "from htcore.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+    "print('peak_rss_kb', hwm, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def sizes(d: int) -> dict[str, int]:
+    """The default shape ratios: h = 1.5·d, n = 2·d."""
+    return {"d": d, "h": 3 * d // 2, "n": 2 * d}
+
+
+def needed_bytes(config: Config) -> dict[str, int]:
+    """Bytes of the arrays a run holds at its peak, by part (shapes only, nothing allocated).
+
+    problem: X, X_probe (n×d), X_test (n_test×d), W0 (h×d), labels, a, β, in the run's dtype;
+    training: W and its spare buffer, gradient (h×d), pre-activations (n×h, one buffer for tanh),
+    optimiser state (Adam m, v; GD momentum buffer); probe: ridge features S (n×h, float64), their Gram
+    (h×h, float64), W/s (h×d), the ESD Gram (min(h, d)², float64), W as float64 when training in
+    float32, and for float32 the features before their float64 copy (n×h).
+    """
+    n, h, d, m = config.n, config.h, config.d, config.n_test
+    item = np.dtype(config.dtype).itemsize
+    state = 2 * h * d if config.optimizer == "adam" else (h * d if config.momentum else 0)
+    probe = 8 * (n * h + h * h + min(h, d) ** 2 + m * h) + item * h * d
+    if item != 8:
+        probe += 8 * h * d + item * n * h
+    return {
+        "problem": item * ((2 * n + m) * d + h * d + 2 * n + m + h + d),
+        "training": item * (3 * h * d + n * h + state) + 8 * h,
+        "probe": probe,
+    }
+
+
+def time_step(config: Config, rounds: int) -> tuple[float, float]:
+    """Median seconds of one training step (the loop body of `train`) and of its two GEMMs."""
+    p = make_problem(config)
+    W, spare = p.W0.copy(), np.empty_like(p.W0)
+    work = Workspace(config.n, config.h, config.d, W.dtype, config.activation)
+    optimizer = Optimizer(config, W.shape, W.dtype)
+    Z = np.empty((config.n, config.h), dtype=W.dtype)
+    t = 0
+
+    def step() -> None:
+        nonlocal W, spare, t
+        t += 1
+        loss_and_grad_into(W, p.a, p.X, p.y, work)
+        optimizer.step(W, work.grad, t, out=spare)
+        W, spare = spare, W
+
+    def gemms() -> None:
+        np.matmul(p.X, W.T, out=Z)
+        np.matmul(Z.T, p.X, out=spare)
+
+    step()
+    steps, base = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        step()
+        t1 = time.perf_counter()
+        gemms()
+        t2 = time.perf_counter()
+        steps.append(t1 - t0)
+        base.append(t2 - t1)
+    ratio = float(np.median(np.array(steps) / np.array(base)))
+    return float(np.median(steps)), ratio
+
+
+def peak_rss(config: Config) -> tuple[float, float]:
+    """Peak RSS (bytes) and wall seconds of `htcore run` at the config's size, two steps, two probes."""
+    assignments = [f"{k}={getattr(config, k)}" for k in ("d", "h", "n", "dtype", "lr")]
+    args = [a for kv in assignments + ["steps=2", "probe_every=2"] for a in ("--set", kv)]
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", _PEAK_RSS_SCRIPT, "run", "--quiet", "--out", out,
+                               *args], check=True, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+    return 1024.0 * int(done.stderr.strip().splitlines()[-1].split()[-1]), seconds
+
+
+def largest_d(budget: float, dtype: str, overhead: float) -> int:
+    """Largest d (multiple of 100) whose run needs at most `budget` bytes × the measured peak ratio."""
+    d = 100
+    while _peak_estimate(d + 100, dtype, overhead) <= budget:
+        d += 100
+    return d
+
+
+def _peak_estimate(d: int, dtype: str, overhead: float) -> float:
+    return overhead * sum(needed_bytes(Config(dtype=dtype, **sizes(d))).values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benches.large", description=__doc__.split("\n")[0])
+    parser.add_argument("--d", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    measured = {}
+    for dtype in ("float32", "float64"):
+        config = Config(dtype=dtype, lr=1e-6, **sizes(args.d))
+        step_s, ratio = time_step(config, args.rounds)
+        peak, seconds = peak_rss(config)
+        parts = needed_bytes(config)
+        needed = sum(parts.values())
+        measured[dtype] = (step_s, peak / needed)
+        listing = ", ".join(f"{k} {v / GIB:.2f}" for k, v in parts.items())
+        print(f"{dtype} d={config.d} h={config.h} n={config.n}: step {step_s:.2f} s = {ratio:.3f} × its "
+              f"two GEMMs; peak RSS {peak / GIB:.2f} GiB vs needed {needed / GIB:.2f} GiB ({listing}) "
+              f"→ {peak / needed:.2f}×; `htcore run` (2 steps, 2 probes) {seconds:.0f} s", flush=True)
+    print("\nLargest size per memory budget (h = 1.5·d, n = 2·d; measured peak/needed ratio applied; "
+          f"time per step scaled as d³ from d = {args.d}):\n")
+    print("| memory | float32: d | step | float64: d | step |")
+    print("|---|---|---|---|---|")
+    for gib in BUDGETS_GIB:
+        cells = []
+        for dtype in ("float32", "float64"):
+            step_s, overhead = measured[dtype]
+            d = largest_d(gib * GIB, dtype, overhead)
+            cells += [str(d), f"{step_s * (d / args.d) ** 3:.2f} s"]
+        print(f"| {gib} GiB | " + " | ".join(cells) + " |")
+    print(f"\nload average: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
