@@ -1,7 +1,8 @@
 """Measure `theory.predict_trajectory` against the engine over several large steps.
 
 Run: ``python -m validation.measure_trajectory [--seeds 100 101 102 103] [--draws 0 1] [--workers 2]
-[--engine-json FILE] [--json FILE] [--figure docs/trajectory_mechanism.png] [--only NAME ...]``
+[--engine-json FILE] [--json FILE] [--figure docs/trajectory_mechanism.png] [--only NAME ...]
+[--from-json FILE]``
 (default sizes h = 1500, d = 1000, n = 2000; tanh/softplus, ρ = 0.3). Prints markdown tables of the
 per-step errors (prediction mean over ``--draws`` against the engine mean over ``--seeds``, and the worst
 seed) and writes the mechanism figure. ``--engine-json`` caches the engine runs (re-used when present).
@@ -195,6 +196,33 @@ def summary(selected: list[Run], engine: dict, pred: dict) -> list[str]:
     return lines
 
 
+def compact(selected: list[Run], engine: dict, pred: dict) -> list[str]:
+    """Per-step errors (prediction mean minus engine mean; σ1 in %) and outliers (engine mode / prediction),
+    one block of rows per run, two-step and ten-step runs in separate tables (docs/theory-trajectory.md §4)."""
+    lines = []
+    for title, group in (("Two steps", [r for r in selected if r.steps == 2]),
+                         ("Ten steps", [r for r in selected if r.steps != 2])):
+        if not group:
+            continue
+        T = max(r.steps for r in group)
+        lines += [f"\n**{title}**\n", "| run | quantity | " + " | ".join(f"t={t}" for t in range(1, T + 1)) + " |",
+                  "|---|---|" + "---|" * T]
+        for r in group:
+            E = {k: _stack(engine[r.name], k) for k in METRICS}
+            P = {k: _stack(pred[r.name], k).mean(axis=0) for k in METRICS}
+            steps = range(1, r.steps + 1)
+            pad = [""] * (T - r.steps)
+            rows = {
+                "σ1 %": [f"{100 * (P['sigma1'][t] / E['sigma1'][:, t].mean() - 1):+.1f}" for t in steps],
+                "sim": [f"{P['sim'][t] - E['sim'][:, t].mean():+.3f}" for t in steps],
+                "α_Hill": [f"{P['alpha_hill'][t] - E['alpha_hill'][:, t].mean():+.3f}" for t in steps],
+                "outliers": [f"{np.bincount(E['n_outliers'][:, t].astype(int)).argmax()}/{P['n_outliers'][t]:.1f}"
+                             for t in steps]}
+            for i, (label, vals) in enumerate(rows.items()):
+                lines.append(f"| {r.name if i == 0 else ''} | {label} | " + " | ".join(vals + pad) + " |")
+    return lines
+
+
 def figure(selected: list[Run], engine: dict, pred: dict, path: str) -> None:
     """Mechanism figure: per step α_Hill of W vs the row-norm surrogate, outliers, saturation (engine mean
     solid, prediction dashed) for the ten-step tanh runs without decay."""
@@ -234,13 +262,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None)
     ap.add_argument("--figure", default="docs/trajectory_mechanism.png")
     ap.add_argument("--only", nargs="+", default=None)
+    ap.add_argument("--from-json", default=None, help="re-print tables and figure from a --json file")
     args = ap.parse_args(argv)
     selected = [r for r in runs() if args.only is None or r.name in args.only]
     if not selected:
         ap.error(f"--only {args.only}: no such run; known: {[r.name for r in runs()]}")
-    engine, pred = collect(selected, args.seeds, args.draws, args.workers, args.engine_json)
-    engine = {r.name: {s: engine[r.name][s] for s in map(str, args.seeds)} for r in selected}
-    lines = summary(selected, engine, pred)
+    if args.from_json:
+        with open(args.from_json) as fh:
+            saved = json.load(fh)
+        engine, pred = saved["engine"], saved["prediction"]
+    else:
+        engine, pred = collect(selected, args.seeds, args.draws, args.workers, args.engine_json)
+        engine = {r.name: {s: engine[r.name][s] for s in map(str, args.seeds)} for r in selected}
+    lines = summary(selected, engine, pred) + compact(selected, engine, pred)
     for r in selected:
         lines += table(r, engine[r.name], pred[r.name])
     print("\n".join(lines))
