@@ -274,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         engine, pred = collect(selected, args.seeds, args.draws, args.workers, args.engine_json)
         engine = {r.name: {s: engine[r.name][s] for s in map(str, args.seeds)} for r in selected}
+    if not pred:
+        print(f"engine runs done ({len(engine)} configurations); no --draws, so nothing to compare")
+        return 0
     lines = summary(selected, engine, pred) + compact(selected, engine, pred)
     for r in selected:
         lines += table(r, engine[r.name], pred[r.name])
