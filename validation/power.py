@@ -49,6 +49,24 @@ def _map_forms(sims: Simulations, key: str, change: Callable[[float], float],
     return replace(sims, outputs=outputs)
 
 
+def _map_spectrum(sims: Simulations, key: str, change: Callable[[float], float]) -> Simulations:
+    """A copy of `sims` with `change` applied to the predicted `key` of the one-step-spectrum outputs."""
+    outputs = copy.deepcopy(sims.outputs)
+    for out in outputs.get("one_step_spectrum", []):
+        for opt in set(theory.one_step.OPTIMIZERS) & set(out):
+            for rec in out[opt]:
+                for form in ("plugin", "asymptotic"):
+                    rec[form][key] = change(rec[form][key])
+    return replace(sims, outputs=outputs)
+
+
+def _in_spectrum(key: str, relative: bool) -> Callable:
+    @contextmanager
+    def apply(sims: Simulations, delta: float) -> Iterator[Simulations]:
+        yield _map_spectrum(sims, key, (lambda x: x * (1.0 + delta)) if relative else (lambda x: x + delta))
+    return apply
+
+
 def _asymptotic_bias(sims: Simulations, delta: float) -> Simulations:
     """Asymptotic σ1 × (1 + δ) everywhere, including the finite-size control-variate differences."""
     out = _map_forms(sims, "sigma1", lambda x: x * (1.0 + delta), forms=("asymptotic",))
@@ -122,6 +140,9 @@ PERTURBATIONS: tuple[Perturbation, ...] = (
     Perturbation("GD per-neuron alignment", False, ABS, _in_outputs("per_neuron_alignment", False)),
     Perturbation("Adam signal fraction q", False, ABS, _in_outputs("signal_fraction", False)),
     Perturbation("asymptotic σ1 only (constant bias)", True, REL, _asymptotic),
+    Perturbation("eigenvalue law: upper bulk edge", True, REL, _in_spectrum("edge", True)),
+    Perturbation("eigenvalue law: top outlier", True, REL, _in_spectrum("sigma1_pred", True)),
+    Perturbation("eigenvalue law: outlier overlaps", False, ABS, _in_spectrum("overlap_a_pred", False)),
     Perturbation("spiked-matrix σ1 (BGN)", True, REL, _patch(theory.rmt, "spiked_sigma1", _scaled)),
     Perturbation("spiked-matrix overlaps (BGN)", False, ABS, _patch(theory.rmt, "spiked_overlaps", _shifted_overlaps)),
     Perturbation("BBP learning rate", True, REL, _patch(theory, "bbp_lr", _scaled)),

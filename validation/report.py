@@ -259,11 +259,31 @@ def fig_multi_step(data: dict) -> Figure:
                     label=f"{opt} η = {lr:.4g}, n = {n}")
     for ax, label in zip(axes, ("α_Hill (xmin at median)", "σ1", "sim = |⟨v1,β⟩|")):
         ax.set(xlabel="step", ylabel=label)
+    for k, p in enumerate(data.get("predicted", [])):
+        for ax, key in zip(axes, ("alpha_hill", "sigma1", "sim")):
+            ax.plot(steps, p[key], "--", color="0.3" if k == 0 else "0.6",
+                    label=f"theory.predict_trajectory {p['optimizer']} η = {p['lr']:.4g}")
     if "reference_alpha" in data:
         axes[0].plot(steps, data["reference_alpha"], "k*", ms=7, label="published code, Adam η = 1")
     axes[1].set_yscale("log")
     axes[0].legend(fontsize=7)
     axes[0].set_title(f"{data['steps']} steps, d = {data['d']}")
+    return fig
+
+
+def fig_one_step_spectrum(panels: list[dict], optimizer: str, d: int) -> Figure:
+    """Predicted (asymptotic) bulk density over the histogram of the simulated bulk eigenvalues of every
+    check seed (pooled quantiles), one panel per η."""
+    fig = Figure(figsize=(15, 8))
+    axes = fig.subplots(2, 3).ravel()
+    for ax, p in zip(axes, panels):
+        ax.hist(p["quantiles"], bins=60, density=True, color="0.75", label="simulated bulk (all seeds)")
+        ax.plot(p["grid"], p["density"], color="C3", lw=1.5, label="predicted density (asymptotic)")
+        ax.set(title=f"{optimizer.upper()}, η = {p['multiple']:g}·η_c, d = {d}", xlabel="eigenvalue of W1ᵀW1")
+        if p["outliers"]:
+            ax.text(0.98, 0.95, "outliers: " + ", ".join(f"{x:.3g}" for x in p["outliers"]), ha="right", va="top",
+                    transform=ax.transAxes, fontsize=7)
+    axes[0].legend(fontsize=7)
     return fig
 
 
@@ -278,6 +298,10 @@ def figures(v: Validation) -> dict[str, Figure]:
     for suite, (file, make) in single.items():
         if suite in by_name:
             out[file] = make(by_name[suite])
+    if "one_step_spectrum" in by_name:
+        data = by_name["one_step_spectrum"]
+        for opt in ("gd", "adam"):
+            out[f"one_step_spectrum_{opt}.png"] = fig_one_step_spectrum(data[opt], opt, data["d"])
     return {k: f for k, f in out.items() if f is not None}
 
 

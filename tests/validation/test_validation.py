@@ -25,7 +25,7 @@ from validation.runner import Validation, evaluate, run_validation, simulate, su
 TINY = Profile(name="tiny", d=100, seeds=3, bbp_seeds=4, spiked_shapes=((150, 100),), spiked_seeds=2,
                finite_size_ds=(50, 100), finite_size_seeds=3, finite_size_draws=3, multi_step_d=100,
                multi_step_seeds=2, multi_step_large_n=4, calibration_seeds=3)
-FIGURES = ("spiked.png", "sigma1_vs_lr.png", "overlaps_vs_lr.png", "bbp_transition.png", "finite_size_error.png",
+FIGURES = ("spiked.png", "one_step_spectrum_gd.png", "one_step_spectrum_adam.png", "sigma1_vs_lr.png", "overlaps_vs_lr.png", "bbp_transition.png", "finite_size_error.png",
            "norm_ratios.png", "alpha_per_step.png")
 
 

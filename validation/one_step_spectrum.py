@@ -1,0 +1,178 @@
+"""The whole eigenvalue law after one large GD or Adam step (suite `one_step_spectrum`).
+
+Per seed at the profile's size, one exact gradient (``validation.onestep.draw``) and W1 after one GD step
+or the engine's first Adam update at η = 0.5 … 30 × η_c; measured: the eigenvalues of the smaller Gram of
+W1 (``htcore.spectral.esd``) and the top singular pair's overlaps with β and a/‖a‖. Predicted by
+``theory.plugin_one_step_spectrum`` (the seed's W0, a, X, y — never the step's gradient) and
+``theory.one_step_spectrum`` (sizes and Hermite constants only, a ~ N(0, I)); derivation in
+docs/theory.md "One-step eigenvalue law".
+
+Definitions. A simulated eigenvalue is an *outlier* when its singular value exceeds the predicted upper
+bulk edge (singular value) by more than the edge's allowed bias (2 %) plus 3 Tracy–Widom scales of an h×d
+matrix with the bulk's effective variance (edge/(√h + √d))²; the *bulk* is every other eigenvalue. (A
+predicted edge that is right within its tolerance therefore never turns a bulk eigenvalue into an
+outlier; the outliers above 1.5·η_c sit ≥ 10 % above the edge.) Checks per optimizer and η
+(policy of ``validation.core``: bias + 3·calibrated scatter/√seeds; issue targets as biases):
+
+* upper bulk edge (singular value) against the largest bulk singular value, relative, bias 2 %;
+* Kolmogorov distance between the predicted bulk CDF and the empirical one, bias 0.02 (plug-in) and
+  0.03 (asymptotic) — the distance is ≥ 0, so this bounds its mean;
+* for η ≥ 1.5·η_c: outlier count equal to the predicted count on every seed; top outlier location
+  (singular value), relative, bias 1 %; its ⟨v1,β⟩² and ⟨u1,a/‖a‖⟩², absolute, bias 0.02.
+
+Figures: the predicted density over the histogram of the simulated bulk eigenvalues of all check seeds,
+one panel per η, one figure per optimizer.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+
+import numpy as np
+
+import theory
+from htcore import spectral
+from validation.core import Calibration, Check, Judge, Profile, SuiteResult, Task, task_seed
+from validation.onestep import MULTIPLES, critical_lr, draw, sizes, step
+
+NAME = "one_step_spectrum"
+EDGE_BIAS = 0.02
+KS_BIAS = {"plugin": 0.02, "asymptotic": 0.03}
+OUTLIER_BIAS = 0.01
+OVERLAP_BIAS = 0.02
+#: Tracy–Widom scales above the predicted edge that make an eigenvalue an outlier.
+OUTLIER_MARGIN = 3.0
+#: Quantiles of the bulk kept per seed for the figure.
+QUANTILES = 400
+FORMS = ("plugin", "asymptotic")
+
+
+@functools.lru_cache(maxsize=4)
+def asymptotic(optimizer: str, d: int) -> tuple:
+    """``theory.one_step_spectrum`` at every multiple of :data:`MULTIPLES` (cached per worker)."""
+    lrs = np.asarray(MULTIPLES) * critical_lr(optimizer, d)
+    return tuple(theory.one_step_spectrum(optimizer, lrs, **sizes(d)))
+
+
+def outlier_line(edge_eig: float, h: int, d: int) -> float:
+    """Singular value above which an eigenvalue counts as an outlier (module docstring)."""
+    edge = math.sqrt(edge_eig)
+    variance = (edge / (math.sqrt(h) + math.sqrt(d))) ** 2
+    return edge * (1.0 + EDGE_BIAS) + OUTLIER_MARGIN * theory.rmt.tw_scale(h, d, variance)
+
+
+def _ks(eigs: np.ndarray, cdf) -> float:
+    """sup |F_pred − F_emp| over the bulk eigenvalues (both one-sided limits of the empirical CDF)."""
+    k = eigs.size
+    f = np.asarray(cdf(eigs))
+    i = np.arange(k)
+    return float(max(np.max(np.abs(f - i / k)), np.max(np.abs(f - (i + 1) / k))))
+
+
+def _compare_one(eigs: np.ndarray, U: np.ndarray, V: np.ndarray, a: np.ndarray, beta: np.ndarray,
+                 law: theory.OneStepSpectrum, h: int, d: int) -> dict:
+    """Measured vs predicted for one law (one form) on one W1."""
+    sv = np.sqrt(np.clip(eigs[::-1], 0.0, None))
+    line = outlier_line(law.bulk_edges[1], h, d)
+    count = int(np.sum(sv > line))
+    bulk = np.sort(eigs)[: eigs.size - count]
+    out = {"edge": math.sqrt(law.bulk_edges[1]), "sigma_bulk": float(sv[count]), "count_sim": count,
+           "count_pred": int(len(law.outliers)), "ks": _ks(bulk, law.cdf),
+           "sigma1_pred": float(math.sqrt(law.outliers[0])) if len(law.outliers) else math.nan,
+           "sigma1_sim": float(sv[0]),
+           "overlap_beta_pred": float(law.overlap_beta[0]) if len(law.outliers) and law.overlap_beta is not None
+           else math.nan,
+           "overlap_a_pred": float(law.overlap_a[0]) if len(law.outliers) else math.nan,
+           "overlap_beta_sim": float(V[:, 0] @ beta) ** 2, "overlap_a_sim": float(U[:, 0] @ a) ** 2 / float(a @ a)}
+    return out
+
+
+def simulate(d: int, seed: int) -> dict:
+    """One seed: per optimizer and η, measured and predicted (plug-in, asymptotic) law statistics, and the
+    bulk quantiles for the figure."""
+    s = draw(d, seed)
+    h = s.W0.shape[0]
+    out: dict = {"seed": seed}
+    for optimizer in theory.one_step.OPTIMIZERS:
+        lrs = np.asarray(MULTIPLES) * critical_lr(optimizer, d)
+        plug = theory.plugin_one_step_spectrum(optimizer, lrs, s.W0, s.a, s.X, s.y, beta=s.beta)
+        laws = {"plugin": plug, "asymptotic": asymptotic(optimizer, d)}
+        records = []
+        for i, lr in enumerate(lrs):
+            W1 = step(s, optimizer, float(lr))
+            eigs = spectral.esd(W1)
+            _, U, V = spectral.top_singular(W1, 1)
+            rec = {form: _compare_one(eigs, U, V, s.a, s.beta, laws[form][i], h, d) for form in FORMS}
+            bulk = np.sort(eigs)[: eigs.size - rec["plugin"]["count_sim"]]
+            rec["quantiles"] = np.quantile(bulk, np.linspace(0.0, 1.0, QUANTILES)).tolist()
+            records.append(rec)
+        out[optimizer] = records
+    return out
+
+
+def plan(profile: Profile, role: str = "check") -> list[Task]:
+    """One task per seed at the profile's size."""
+    return [Task(NAME, "simulate", {"d": profile.d, "seed": task_seed(NAME, i, role)}, cost=3.0)
+            for i in range(profile.seeds_for("seeds", role))]
+
+
+def _col(outputs: list[dict], optimizer: str, i: int, form: str, key: str) -> np.ndarray:
+    return np.array([o[optimizer][i][form][key] for o in outputs], dtype=float)
+
+
+def _checks(judge: Judge, optimizer: str, outputs: list[dict], i: int, m: float, form: str) -> list[Check]:
+    def col(key: str) -> np.ndarray:
+        return _col(outputs, optimizer, i, form, key)
+
+    at = f"{optimizer}, {form}, η = {m:g}·η_c"
+    checks = [
+        judge.compare(f"upper bulk edge, {at}", col("edge"), col("sigma_bulk"), relative=True, bias=EDGE_BIAS,
+                      reason="predicted edge vs the largest bulk singular value; bias 2 %"),
+        judge.compare(f"Kolmogorov distance of the bulk, {at}", np.zeros(len(outputs)), col("ks"), relative=False,
+                      bias=KS_BIAS[form], reason=f"sup |F_pred − F_emp| over the bulk; bias {KS_BIAS[form]:g}"),
+    ]
+    if m < 1.5:
+        return checks
+    count_error = np.abs(col("count_sim") - col("count_pred"))
+    checks.append(judge.bound(f"outlier count, {at}", count_error, 0.0, upper=True, worst=True,
+                              reason=f"every seed: simulated count (above edge·1.02 + {OUTLIER_MARGIN:g} TW) = predicted"))
+    checks.append(judge.compare(f"top outlier, {at}", col("sigma1_pred"), col("sigma1_sim"), relative=True,
+                                bias=OUTLIER_BIAS, reason="predicted outlier (singular value); bias 1 %"))
+    for key, label in (("overlap_beta", "⟨v1,β⟩²"), ("overlap_a", "⟨u1,a⟩²")):
+        checks.append(judge.compare(f"{label} of the top outlier, {at}", col(f"{key}_pred"), col(f"{key}_sim"),
+                                    relative=False, bias=OVERLAP_BIAS, reason="BGN overlap with projection; bias 0.02"))
+    return checks
+
+
+def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) -> SuiteResult:
+    """Checks of the module docstring; data: pooled bulk quantiles and predicted densities for the figures."""
+    judge = Judge(NAME, calibration)
+    checks: list[Check] = []
+    data: dict = {"d": profile.d, "multiples": list(MULTIPLES)}
+    for optimizer in theory.one_step.OPTIMIZERS:
+        for i, m in enumerate(MULTIPLES):
+            for form in FORMS:
+                checks += _checks(judge, optimizer, outputs, i, m, form)
+        data[optimizer] = _figure_data(optimizer, profile.d, outputs)
+    return SuiteResult(name=NAME, checks=checks, data=data)
+
+
+def _figure_data(optimizer: str, d: int, outputs: list[dict]) -> list[dict]:
+    """Per η: pooled bulk quantiles of every seed and the asymptotic density on a grid."""
+    panels = []
+    for i, law in enumerate(asymptotic(optimizer, d)):
+        pooled = np.concatenate([o[optimizer][i]["quantiles"] for o in outputs])
+        lo, hi = law.bulk_edges
+        grid = np.linspace(lo, hi, 200)
+        panels.append({"multiple": MULTIPLES[i], "quantiles": pooled.tolist(), "grid": grid.tolist(),
+                       "density": np.asarray(law.density(grid)).tolist(),
+                       "outliers": [float(x) for x in law.outliers]})
+    return panels
+
+
+if __name__ == "__main__":
+    from validation.cli import suite_main
+
+    sys.exit(suite_main(NAME))
