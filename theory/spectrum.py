@@ -13,7 +13,8 @@ Ingredients (each stated where it is used):
    ``a`` (GD) or, after the sign, a rank-one mean ``ŝ mᵀ`` (Adam, ``ŝ = sign(a)/√h``).
 2. **Gaussian equivalence of the remainder given X** (assumption): the rows of ``Ξ D_r X`` are iid
    ``N(0, ν² C)``, ``C = XᵀD_r²X``, independent of W0. This ignores the dependence of ξ on W0x (the
-   Hermite-2 and higher parts), which is the main remaining error (see docs, one-step spectrum section).
+   Hermite-2 and higher parts), which is the main remaining error (docs/theory.md §8.7 One-step
+   eigenvalue law).
 3. **Bulk law from a variance profile.** GD: in C's eigenbasis the bulk ``W0 + t D_a Z C^{1/2}``,
    ``t = c_L η ν/(n√(hd))``, has independent Gaussian entries of variance ``V_ik = 1 + t²a_i² λ_k(C)``.
    Adam: sign rows are iid (given X); their covariance ``K`` is approximated by the arcsine/Hermite

@@ -1,4 +1,4 @@
-"""First-layer spectrum over several large GD or Adam steps (docs/theory-trajectory.md).
+"""First-layer spectrum over several large GD or Adam steps (docs/theory.md §9 Several steps).
 
 Model and convention as in :mod:`theory.one_step` (docs/theory.md §3, §4): W0 h×d iid N(0, 1), frozen
 readout a, ``f(x) = aᵀσ(Wx/√d)/√h``, x ~ N(0, I_d), ``y = σ*(βᵀx) + N(0, ρ²)``, loss
@@ -427,7 +427,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
 
     GD ``W ← W − η_t G`` or Adam (PyTorch, ``adam_betas``, ``adam_eps``) with ``η_t = lr·lr_gamma^(t−1)``,
     loss ``(c_L/2n)Σ(f − y)²``. Derived parts and modelling assumptions: module docstring and
-    docs/theory-trajectory.md. ``seed`` selects the draw of the realised matrix (SeedSequence).
+    docs/theory.md §9 Several steps. ``seed`` selects the draw of the realised matrix (SeedSequence).
     ``noise_correlation`` c ∈ [−1, 1]: corr(ξ_t, ξ_s) = c·corr(r_t, r_s) (default 0, independent steps —
     chosen on calibration seed 200, where the engine's remainders of consecutive GD steps correlate by
     −0.41, +0.01, +0.36 while the residuals do by −0.58, −0.93, −0.95). ``coherent_he2``: add the part of
@@ -473,7 +473,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
 
 @dataclass(frozen=True)
 class TwoStepGD:
-    """Closed-form spike after two GD steps without saturation (docs/theory-trajectory.md §3).
+    """Closed-form spike after two GD steps without saturation (docs/theory.md §9.2 Several steps).
 
     ``spike_strength_sq`` = ‖ξ_2‖² − d; ``sigma1``, ``overlap_beta`` = ⟨v1, β⟩² and ``overlap_a`` =
     ⟨u1, a/‖a‖⟩² from the spiked model (docs/theory.md §2.3); ``beta_projection`` = ⟨ξ_2, β⟩.

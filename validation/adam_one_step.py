@@ -1,4 +1,4 @@
-"""One Adam step of the reference model against theory-notes §4 (suite `adam_one_step`).
+"""One Adam step of the model (docs/model.md) against docs/theory.md §4 One Adam step (suite `adam_one_step`).
 
 Over η = m·η_c for m in `validation.onestep.MULTIPLES` (0.5 … 30 times the asymptotic BBP rate η_c) and
 several seeds, the engine's first Adam update W1 = W0 − ηG/(|G| + ε) ≈ W0 − η·sign(G) is simulated with the

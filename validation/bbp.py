@@ -1,7 +1,7 @@
 """The BBP transition of one GD or Adam step: where does the outlier appear? (suite `bbp`).
 
 For many seeds and η = m·η_c on a grid dense around 1 (η_c = ``theory.bbp_lr``, the asymptotic rate at
-which the one-step spike crosses the BBP threshold, docs/theory.md "BBP learning rate"), one step is
+which the one-step spike crosses the BBP threshold, docs/theory.md §3–§4, "BBP learning rate"), one step is
 simulated with the engine (``validation.onestep``) and σ1 measured. A seed *has an outlier* when
 ``σ1 > √v_b(√h + √d) + (TW1_MEAN + 3·TW1_STD)·tw`` (v_b: predicted bulk variance, 1 for GD and
 1 + η²(1 − q) for Adam; tw = ``theory.rmt.tw_scale`` with that variance): a null matrix crosses this line

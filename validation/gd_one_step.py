@@ -1,4 +1,4 @@
-"""One GD step of the reference model against theory-notes §3 (suite `gd_one_step`).
+"""One GD step of the model (docs/model.md) against docs/theory.md §3 One GD step (suite `gd_one_step`).
 
 Over η = m·η_c for m in `validation.onestep.MULTIPLES` (0.5 … 30 times the asymptotic BBP rate η_c) and
 several seeds, W1 = W0 − ηG is simulated with the engine and its σ1, σ2, ⟨v1,β⟩², ⟨u1,a/‖a‖⟩² and per-neuron

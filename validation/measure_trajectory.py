@@ -198,7 +198,8 @@ def summary(selected: list[Run], engine: dict, pred: dict) -> list[str]:
 
 def compact(selected: list[Run], engine: dict, pred: dict) -> list[str]:
     """Per-step errors (prediction mean minus engine mean; σ1 in %) and outliers (engine mode / prediction),
-    one block of rows per run, two-step and ten-step runs in separate tables (docs/theory-trajectory.md §4)."""
+    one block of rows per run, two-step and ten-step runs in separate tables (docs/theory.md §9.4 Several
+    steps, measured accuracy)."""
     lines = []
     for title, group in (("Two steps", [r for r in selected if r.steps == 2]),
                          ("Ten steps", [r for r in selected if r.steps != 2])):

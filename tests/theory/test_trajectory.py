@@ -116,7 +116,8 @@ def test_two_steps_against_engine_small(opt, mult, checked):
     mostly through the realised ‖a‖²/h) and single draws of the prediction by ≈ 3 %; the default-size
     accuracy is measured by `python -m validation.measure_trajectory`. GD's second step is not checked
     here: at d = 300 the prediction is 18 % above the engine at t = 2 (268 vs 228, seeds 200–203), an open
-    gap of the saturation gain along the spike, which is stronger at small d (docs/theory-trajectory.md)."""
+    gap of the saturation gain along the spike, which is stronger at small d (docs/theory.md §9.6 Several
+    steps)."""
     lr = mult * theory.bbp_lr(opt, **SMALL)
     eng = np.array([_engine_two_steps(opt, lr, s) for s in (200, 201, 202, 203)]).mean(axis=0)
     preds = [predict_trajectory(opt, lr, 2, **SMALL, seed=s) for s in (0, 1, 2)]
