@@ -73,7 +73,9 @@ def test_tiny_run_writes_report_json_and_figures(tiny_serial, tmp_path):
 
 def test_parallel_equals_serial(tiny_serial, tiny_calibration):
     parallel = run_validation(TINY, workers=2, progress=False, calibration=tiny_calibration[1])
-    assert results_json(parallel)["suites"] == results_json(tiny_serial)["suites"]
+    # compared as JSON text: NaN (e.g. a spike strength that cannot be measured at d = 100) equals itself there
+    assert (json.dumps(results_json(parallel)["suites"], sort_keys=True)
+            == json.dumps(results_json(tiny_serial)["suites"], sort_keys=True))
 
 
 @pytest.mark.parametrize("profile", ["quick", "full"])
