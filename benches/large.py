@@ -52,20 +52,20 @@ def needed_bytes(config: Config) -> dict[str, int]:
 
     problem: X, X_probe (n×d), X_test (n_test×d), W0 (h×d), labels, a, β, in the run's dtype;
     training: W and its spare buffer, gradient (h×d), pre-activations (n×h, one buffer for tanh),
-    optimiser state (Adam m, v; GD momentum buffer); probe: ridge features S (n×h, float64), their Gram
-    (h×h, float64), W/s (h×d), the ESD Gram (min(h, d)², float64), W as float64 when training in
-    float32, and for float32 the features before their float64 copy (n×h).
+    optimiser state (Adam m, v; GD momentum buffer), row sums; probe: the larger of its two phases —
+    ridge readout: W/s (h×d), features S (n×h, float64) and then either their Gram (h×h, float64) and
+    the test features, or (float32) the float32 product S is copied from; spectrum: W as float64 when
+    training in float32, its finiteness mask (h×d bytes) and the smaller Gram (min(h, d)², float64).
     """
     n, h, d, m = config.n, config.h, config.d, config.n_test
     item = np.dtype(config.dtype).itemsize
     state = 2 * h * d if config.optimizer == "adam" else (h * d if config.momentum else 0)
-    probe = 8 * (n * h + h * h + min(h, d) ** 2 + m * h) + item * h * d
-    if item != 8:
-        probe += 8 * h * d + item * n * h
+    readout = item * h * d + 8 * n * h + max(8 * (h * h + m * h), item * n * h if item != 8 else 0)
+    spectrum = (8 * h * d if item != 8 else 0) + h * d + 8 * min(h, d) ** 2
     return {
         "problem": item * ((2 * n + m) * d + h * d + 2 * n + m + h + d),
         "training": item * (3 * h * d + n * h + state) + 8 * h,
-        "probe": probe,
+        "probe": max(readout, spectrum),
     }
 
 
