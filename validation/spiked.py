@@ -6,9 +6,11 @@ for spike strengths s = m·s_c, s_c = (hd)^¼ the BBP threshold, on several shap
 ``theory.rmt.spiked_overlaps`` (docs/theory.md "Random-matrix anchors").
 
 Tolerances (policy of ``validation.core``): above threshold the mean error over seeds must be within
-``bias + K·scatter/√seeds``, bias 0.5 % in σ1 and 0.01 in the overlaps (the formulas are asymptotic; the
-finite-size deficit of σ1 just above the threshold is a few tenths of a per cent at these shapes), the
-scatter measured on calibration seeds. Below threshold there is no outlier: σ1 must sit at the
+``bias + K·scatter/√seeds``, bias 0.3 % in σ1 and 0.01 in the overlaps, the scatter measured on
+calibration seeds. The formulas are asymptotic; on the calibration seeds (``mean`` in
+validation/calibration.json) their σ1 error at s ≥ 1.5·s_c is −0.03 … +0.22 % at these shapes. The
+outlier's own O(1) fluctuation (≈ 0.5 % of σ1 at 5·s_c) is why the quick profile uses 16 seeds: a 1 %
+error of the formula must be visible. Below threshold there is no outlier: σ1 must sit at the
 Tracy–Widom mean of the null top singular value, ``√h + √d + TW1_MEAN·tw`` (bias one tw for the
 subcritical spike's upward push), and the overlaps must be ≤ 0.05 (they vanish asymptotically; at finite
 size a subcritical spike leaves O((hd)^−¼)-size overlaps, ≈ 0.03 at 0.8·s_c, 1000×1500).
@@ -29,7 +31,7 @@ from validation.onestep import null_sigma1
 NAME = "spiked"
 #: Spike strengths in units of the BBP threshold s_c = (hd)^¼.
 MULTIPLES = (0.5, 0.8, 1.5, 2.0, 3.0, 5.0)
-SIGMA1_BIAS = 0.005
+SIGMA1_BIAS = 0.003
 OVERLAP_BIAS = 0.01
 SUBCRITICAL_OVERLAP_BOUND = 0.05
 
@@ -73,7 +75,7 @@ def _shape_checks(judge: Judge, h: int, d: int, outputs: list[dict]) -> list[Che
         s = m * (h * d) ** 0.25
         left, right = theory.rmt.spiked_overlaps(s, h, d)
         checks.append(judge.compare(f"σ1, {at}", np.full(sigma1.size, theory.rmt.spiked_sigma1(s, h, d)), sigma1,
-                                    relative=True, bias=SIGMA1_BIAS, reason="BGN σ1; bias 0.5 %"))
+                                    relative=True, bias=SIGMA1_BIAS, reason="BGN σ1; bias 0.3 %"))
         checks += [judge.compare(f"⟨{side}1,{side}⟩², {at}", np.full(sigma1.size, pred), _column(outputs, i, key),
                                  relative=False, bias=OVERLAP_BIAS, reason="BGN overlap; bias 0.01")
                    for side, key, pred in (("u", "left", left), ("v", "right", right))]
