@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,6 +35,8 @@ from validation.onestep import (OVERLAP_BIAS, PER_NEURON_BIAS, Q_BIAS, SIGMA1_BI
 
 NAME = "finite_size"
 MULTIPLE = 6.0
+#: Largest d at which the engine's ε-softened Adam step counts as a sign step for q (beyond: open target).
+EPS_NEGLIGIBLE_MAX_D = 1000
 #: Plug-in draws per task (the draws of one size are split into tasks of this many).
 DRAWS_PER_TASK = 32
 #: (label, optimizer, quantity, relative error?, allowed bias)
@@ -141,6 +144,7 @@ def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) ->
         error, se, cv, ps = ladder[-1]
         sims = groups[-1][0]
         sim_values = per_seed(sims, optimizer, "sim", key)[:, 0]
+        eps_open = optimizer == "adam" and key == "signal_fraction" and d_max > EPS_NEGLIGIBLE_MAX_D
         check = Check(name=f"{label}: asymptotic error at d = {d_max} (control variate)",
                       prediction=float(per_seed(sims, optimizer, "asymptotic", key)[:, 0].mean()),
                       sim_mean=float(sim_values.mean()), sim_sd=float(sim_values.std(ddof=1)) if sim_values.size > 1 else 0.0,
@@ -148,7 +152,12 @@ def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) ->
                       error_kind="|mean rel|" if relative else "|mean abs|",
                       reason=f"E[asym − plug-in] over {cv.size} draws + E[plug-in − sim] over {ps.size} seeds; "
                              f"bias {bias:g} + {K_SIGMA:g} calibrated SE",
-                      bias=bias, scatter=se, seeds=ps.size)
+                      bias=bias, scatter=se, seeds=ps.size, gating=not eps_open,
+                      target=f"{bias:g} + 3 SE" if eps_open else "")
+        if eps_open:
+            check = replace(check, reason=check.reason + " — open: the engine's Adam ε = 1e-8 softens the sign step by "
+                            "ε/|G_ij| ∝ d^(5/4), which the sign-descent theory ignores (calibration seeds: plug-in − "
+                            "simulation 0.0017, 0.0020, 0.0034, 0.0084 at d = 250, 500, 1000, 2000)")
         checks.append(check)
     data["per_seed"] = [g[0] for g in groups]
     return SuiteResult(name=NAME, checks=checks, data=data)
