@@ -274,7 +274,7 @@ def fig_multi_step(data: dict) -> Figure:
 def fig_one_step_spectrum(panels: list[dict], optimizer: str, d: int) -> Figure:
     """Predicted (asymptotic) bulk density over the histogram of the simulated bulk eigenvalues of every
     check seed (pooled quantiles), one panel per η."""
-    fig = Figure(figsize=(15, 8))
+    fig = Figure(figsize=(15, 8), layout="constrained")
     axes = fig.subplots(2, 3).ravel()
     for ax, p in zip(axes, panels):
         ax.hist(p["quantiles"], bins=60, density=True, color="0.75", label="simulated bulk (all seeds)")
