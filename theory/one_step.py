@@ -378,9 +378,11 @@ class _Realised:
     g: np.ndarray
     beta: np.ndarray | None
     act: HermiteStats
+    X: np.ndarray
 
 
 def _realise(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> _Realised:
+    """Validate one realised draw (W0, a, X, y, β) and compute ``r = y − f0(X)`` and ``g = Xᵀr/n``."""
     W0 = check_matrix("W0", W0)
     h, d = W0.shape
     a = check_vector("a", a, h)
@@ -397,7 +399,11 @@ def _realise(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> _Re
     act = activation_stats(activation)
     f0 = activation_function(activation)(X @ W0.T / math.sqrt(d)) @ a / math.sqrt(h)
     r = y - f0
-    return _Realised(W0=W0, a=a, r=r, g=X.T @ r / X.shape[0], beta=b, act=act)
+    return _Realised(W0=W0, a=a, r=r, g=X.T @ r / X.shape[0], beta=b, act=act, X=X)
+
+
+#: The one validated-draw helper, shared with :mod:`theory.spectrum`.
+realise_draw = _realise
 
 
 def _proj_sq(xi_dot_b: np.ndarray | None, xi_sq: np.ndarray) -> np.ndarray | None:

@@ -61,15 +61,9 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
-from ._validate import (
-    TheoryArgumentError,
-    check_choice,
-    check_matrix,
-    check_nonnegative_array,
-    check_positive,
-    check_vector,
-)
-from .hermite import activation_function, activation_stats, teacher_function
+from ._validate import TheoryArgumentError, check_choice, check_nonnegative_array, check_positive
+from .hermite import teacher_function
+from .one_step import realise_draw
 
 __all__ = ["OneStepSpectrum", "one_step_spectrum", "plugin_one_step_spectrum", "profile_stieltjes"]
 
@@ -443,25 +437,12 @@ class _Data:
 
 
 def _realise(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> _Data:
-    W0 = check_matrix("W0", W0)
-    h, d = W0.shape
-    a = check_vector("a", a, h)
-    if not np.any(a):
-        raise TheoryArgumentError("a=<all zeros>: the readout must have at least one nonzero entry")
-    X = check_matrix("X", X, (None, d))
-    y = check_vector("y", y, X.shape[0])
-    b = None
-    if beta is not None:
-        b = check_vector("beta", beta, d)
-        if not np.any(b):
-            raise TheoryArgumentError("beta=<all zeros>: the teacher direction must be nonzero")
-        b = b / np.linalg.norm(b)
-    act = activation_stats(activation)
-    if act.nu2 <= 0:
+    """The validated draw of :func:`theory.one_step._realise` (same checks and residual) plus C = XᵀD_r²X."""
+    R = realise_draw(W0, a, X, y, beta, activation)
+    if R.act.nu2 <= 0:
         raise TheoryArgumentError(f"activation={activation!r}: needs Var σ'(z) > 0 (not linear)")
-    r = y - activation_function(activation)(X @ W0.T / math.sqrt(d)) @ a / math.sqrt(h)
-    Xr = X * r[:, None]
-    return _Data(W0=W0, a=a, r=r, g=X.T @ r / X.shape[0], C=Xr.T @ Xr, beta=b, mu1=act.mu1, nu2=act.nu2)
+    Xr = R.X * R.r[:, None]
+    return _Data(W0=R.W0, a=R.a, r=R.r, g=R.g, C=Xr.T @ Xr, beta=R.beta, mu1=R.act.mu1, nu2=R.act.nu2)
 
 
 def _gd_plugin(lr: float, D: _Data, lamC: np.ndarray, O: np.ndarray, c_L: float) -> OneStepSpectrum:
