@@ -82,7 +82,7 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile(name="quick", d=1000, seeds=4, bbp_seeds=8, spiked_shapes=((1500, 1000), (1000, 2000)),
-                     spiked_seeds=16, finite_size_ds=(250, 500, 1000), finite_size_seeds=4, finite_size_draws=96,
+                     spiked_seeds=16, finite_size_ds=(250, 500, 1000), finite_size_seeds=4, finite_size_draws=384,
                      multi_step_d=1000, multi_step_seeds=3, multi_step_large_n=4, calibration_seeds=8),
     "full": Profile(name="full", d=1000, seeds=8, bbp_seeds=16,
                     spiked_shapes=((1500, 1000), (1000, 2000), (2000, 2000)), spiked_seeds=6,
