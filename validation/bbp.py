@@ -35,7 +35,7 @@ from scipy.optimize import brentq
 
 import theory
 from htcore import spectral
-from validation.core import Calibration, Check, Judge, Profile, SuiteResult, Task, mean_sd, task_seed
+from validation.core import Calibration, Check, Judge, Profile, SuiteResult, Task, task_seed
 from validation.onestep import critical_lr, draw, sizes, step
 
 NAME = "bbp"

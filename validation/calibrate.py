@@ -17,7 +17,6 @@ checks change (a check without a calibrated scatter stops the validation with a 
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os

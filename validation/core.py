@@ -30,8 +30,6 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -326,9 +324,3 @@ class Judge:
         margin, sd = tolerance(self.calibration, key, 0.0, x.size)
         check = self.bound(name, x, limit + margin if upper else limit - margin, upper=upper, reason=reason)
         return replace(check, scatter=sd)
-
-
-@contextmanager
-def no_calibration_needed() -> Iterator[Calibration]:
-    """A recording calibration, for code paths that only want the data of a suite."""
-    yield Calibration.recorder("none")

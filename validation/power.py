@@ -14,7 +14,6 @@ required of the quick profile (docs/validation.md "Power").
 
 from __future__ import annotations
 
-import argparse
 import copy
 import os
 import sys

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 import theory
 from htcore import store
-from validation.core import Check, SuiteResult
+from validation.core import Check
 from validation.runner import Validation
 
 

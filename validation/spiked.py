@@ -18,7 +18,6 @@ size a subcritical spike leaves O((hd)^−¼)-size overlaps, ≈ 0.03 at 0.8·s_
 
 from __future__ import annotations
 
-import math
 import sys
 
 import numpy as np
