@@ -23,7 +23,7 @@ import time
 import numpy as np
 import pytest
 
-from benches.conftest import paired_difference_ratio, paired_ratio
+from benches.conftest import PEAK_RSS_SCRIPT, paired_difference_ratio, paired_ratio
 from htcore import Config, make_problem, train
 from htcore.config import DTYPES, OPTIMIZERS
 from htcore.kernels import Workspace, loss_and_grad_into
@@ -126,24 +126,13 @@ def test_probe_vs_step(benchmark, record_ratio):
                  probe_ms=1e3 * probe_s, step_ms=1e3 * step_s)
 
 
-# VmHWM (the peak RSS of this process image) rather than getrusage's ru_maxrss: Linux carries
-# ru_maxrss across fork + exec, so a child of a large pytest process (torch loaded) would report the
-# parent's size.
-_PEAK_RSS_SCRIPT = (
-    "import sys\n"
-    "from htcore.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
-    "print('peak_rss_kb', hwm, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
 TINY = ("--set", "n=50", "--set", "d=20", "--set", "h=30", "--set", "n_test=10")
 
 
 def _run_cli(tmp_path, *args: str) -> tuple[float, float]:
     """Wall seconds and the process's own peak RSS (MB) of `htcore run --quiet --out tmp ARGS`."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PEAK_RSS_SCRIPT, "run", "--quiet", "--out",
+    done = subprocess.run([sys.executable, "-c", PEAK_RSS_SCRIPT, "run", "--quiet", "--out",
                            str(tmp_path), *args], check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     peak_kb = int(done.stderr.strip().splitlines()[-1].split()[-1])

@@ -91,3 +91,16 @@ def pytest_terminal_summary(terminalreporter):
             for (name, ratio, target, meaning), extra in zip(RATIOS, _EXTRA)]
     RATIOS_JSON.write_text(json.dumps({"load_average": list(load), "ratios": rows}, indent=2) + "\n")
     terminalreporter.write_line(f"ratio table written to {RATIOS_JSON} (`python -m benches.report`)")
+
+
+# VmHWM (the peak RSS of this process image) rather than getrusage's ru_maxrss: Linux carries
+# ru_maxrss across fork + exec, so a child of a large pytest process (torch loaded) would report the
+# parent's size.
+PEAK_RSS_SCRIPT = (
+    "import sys\n"
+    "from htcore.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+    "print('peak_rss_kb', hwm, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)

@@ -26,20 +26,13 @@ import time
 
 import numpy as np
 
+from benches.conftest import PEAK_RSS_SCRIPT
 from htcore import Config, make_problem
 from htcore.kernels import Workspace, loss_and_grad_into
 from htcore.optim import Optimizer
 
 GIB = 2**30
 BUDGETS_GIB = (1, 2, 4, 8, 16, 24)
-_PEAK_RSS_SCRIPT = (
-    "import sys\n"
-    "from htcore.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
-    "print('peak_rss_kb', hwm, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
 
 
 def sizes(d: int) -> dict[str, int]:
@@ -109,7 +102,7 @@ def peak_rss(config: Config) -> tuple[float, float]:
     args = [a for kv in assignments + ["steps=2", "probe_every=2"] for a in ("--set", kv)]
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", _PEAK_RSS_SCRIPT, "run", "--quiet", "--out", out,
+        done = subprocess.run([sys.executable, "-c", PEAK_RSS_SCRIPT, "run", "--quiet", "--out", out,
                                *args], check=True, capture_output=True, text=True)
         seconds = time.perf_counter() - start
     return 1024.0 * int(done.stderr.strip().splitlines()[-1].split()[-1]), seconds
