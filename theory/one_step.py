@@ -22,7 +22,7 @@ scalar fields, an array gives arrays of the same shape.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -79,6 +79,11 @@ class OneStepPrediction:
       simulated bulk by ≈ 8 % at giant steps; Adam: √v_b(√h + √d)).
     * ``signal_fraction``: Adam's q (None for GD); ``per_neuron_alignment``: mean_i cos²(w_i, β) for GD
       (None for Adam, or when β is unknown).
+    * ``spectrum``: with ``law=True`` (the default of :func:`predict_one_step` and :func:`plugin_one_step`)
+      the whole eigenvalue law, a :class:`theory.OneStepSpectrum` (a list of them, flattened order, for an
+      array ``lr``); then ``bulk_edge`` is the law's upper edge (as a singular value), ``sigma1`` is at
+      least that edge, and Adam's ``overlap_a`` is the law's (docs/theory.md §8.9). None with
+      ``law=False`` (the closed forms of §3/§4 alone).
     """
 
     optimizer: str
@@ -95,6 +100,7 @@ class OneStepPrediction:
     bulk_edge: Arr
     signal_fraction: Arr | None
     per_neuron_alignment: Arr | None
+    spectrum: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -302,25 +308,69 @@ def adam_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
                      np.full(lr_arr.shape, q), None)
 
 
+# --------------------------------------------------------------------------- the eigenvalue law's fields
+
+
+def _with_law(pred: OneStepPrediction, laws: list, scalar: bool) -> OneStepPrediction:
+    """Replace the fields the eigenvalue law predicts better (docs/theory.md §8.9, measured there):
+
+    * ``bulk_edge`` = √(law's upper bulk edge): the §3/§4 edges assume an iid (MP) bulk and fall 2–16 %
+      below the simulated σ2 beyond 6·η_c;
+    * ``sigma1`` = max(closed-form σ1, law's edge): the top singular value is never inside the bulk (the
+      closed-form spike location is kept: it is the more accurate one, §8.8);
+    * Adam's ``overlap_a`` = the law's top-outlier ⟨u1, a/‖a‖⟩² (0 when the law has no outlier): the closed
+      form ⟨u1,ŝ⟩²⟨ŝ,a/‖a‖⟩² treats the sign noise as isotropic and misses the W0ᵀe direction (+0.03 … +0.11
+      at 1.5–6·η_c).
+    """
+    shape = np.shape(pred.lr)
+    edge = np.sqrt(np.array([law.bulk_edges[1] for law in laws])).reshape(shape)
+    sigma1 = np.maximum(np.asarray(pred.sigma1), edge)
+    fields = {"bulk_edge": _shape_out(edge, scalar), "sigma1": _shape_out(sigma1, scalar),
+              "spectrum": laws[0] if scalar else laws}
+    if pred.optimizer == "adam":
+        top = np.array([law.overlap_a[0] if law.outliers.size else 0.0 for law in laws]).reshape(shape)
+        fields["overlap_a"] = _shape_out(top, scalar)
+    return replace(pred, **fields)
+
+
+def _check_law(law: Any) -> bool:
+    if not isinstance(law, (bool, np.bool_)):
+        raise TheoryArgumentError(f"law={law!r}: must be True or False")
+    return bool(law)
+
+
 # --------------------------------------------------------------------------- public asymptotic API
 
 
 def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                      teacher: str = "softplus", label_noise_std: float = 0.3, readout_A: float = 1.0,
-                     readout_abar: float | None = None, c_L: float = 2.0, f0: bool = True) -> OneStepPrediction:
-    """Asymptotic spectrum of W1 after one GD or Adam step (docs/theory.md §3, §4).
+                     readout_abar: float | None = None, c_L: float = 2.0, f0: bool = True,
+                     law: bool = True) -> OneStepPrediction:
+    """Asymptotic spectrum of W1 after one GD or Adam step (docs/theory.md §3, §4, §8).
 
     Loss ``(c_L/2n)Σ(f − y)²`` (c_L = 2: reference MSE). ``readout_A = ‖a‖²/h``, ``readout_abar = ‖a‖₁/h``
     (None → √(2/π)·√A). ``f0=False`` is the no-f0 limit (readout so small that f0 ≈ 0). At the default
     sizes (n, d, h) = (2000, 1000, 1500), tanh/softplus, ρ = 0.3, A = 1, c_L = 2: GD η = 6000 →
     σ1 = 251.87, ⟨v1,β⟩² = 0.213; Adam η = 1 → σ1 = 999.17, q = 0.680. See :func:`gd_asymptotic` and
-    :func:`adam_asymptotic` for the formulas.
+    :func:`adam_asymptotic` for the closed forms. ``law=True`` (default) also solves the whole eigenvalue
+    law (:func:`theory.one_step_spectrum`, ≈ 0.3–0.5 s per learning rate at the default size) and takes
+    ``bulk_edge``, the floor of ``sigma1`` and Adam's ``overlap_a`` from it (see :class:`OneStepPrediction`);
+    ``law=False`` gives the closed forms alone, in microseconds.
     """
     opt = _check_optimizer(optimizer)
+    use_law = _check_law(law)
     setup = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
                              label_noise_std=label_noise_std, readout_A=readout_A,
                              readout_abar=readout_abar, c_L=c_L, f0=f0)
-    return gd_asymptotic(lr, setup) if opt == "gd" else adam_asymptotic(lr, setup)
+    pred = gd_asymptotic(lr, setup) if opt == "gd" else adam_asymptotic(lr, setup)
+    if not use_law:
+        return pred
+    from .spectrum import one_step_spectrum
+
+    laws = one_step_spectrum(opt, np.ravel(pred.lr), n=n, d=d, h=h, activation=activation, teacher=teacher,
+                             label_noise_std=label_noise_std, c_L=c_L, readout_A=readout_A,
+                             readout_abar=readout_abar, f0=f0)
+    return _with_law(pred, laws, np.ndim(lr) == 0)
 
 
 def bbp_quadratic(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh",
@@ -477,14 +527,25 @@ def adam_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None,
 
 
 def plugin_one_step(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None,
-                    activation: str = "tanh", c_L: float = 2.0) -> OneStepPrediction:
+                    activation: str = "tanh", c_L: float = 2.0, law: bool = True) -> OneStepPrediction:
     """Plug-in spectrum of W1 after one GD or Adam step from realised W0 (h×d), a (h), X (n×d), y (n).
 
     Loss ``(c_L/2n)Σ(f − y)²`` (c_L = 2: reference MSE; Adam's sign step ignores c_L). ``beta`` is the
     teacher direction (normalised here); without it ``overlap_beta`` and ``per_neuron_alignment`` are
     None. Formulas: :func:`gd_plugin` (docs/theory.md §3) and :func:`adam_plugin` (§4); above 1.5·η_c they
-    match direct simulation to ≤ 0.5 % in σ1 at the default size (docs/theory.md §7).
+    match direct simulation to ≤ 0.5 % in σ1 at the default size (docs/theory.md §7). ``law=True``
+    (default) also solves the eigenvalue law of the same draw (:func:`theory.plugin_one_step_spectrum`,
+    ≈ 0.3–1 s per learning rate at the default size) and takes ``bulk_edge``, the floor of ``sigma1`` and
+    Adam's ``overlap_a`` from it (see :class:`OneStepPrediction`); ``law=False``: closed forms alone.
     """
     opt = _check_optimizer(optimizer)
+    use_law = _check_law(law)
     fn = gd_plugin if opt == "gd" else adam_plugin
-    return fn(lr, W0, a, X, y, beta=beta, activation=activation, c_L=c_L)
+    pred = fn(lr, W0, a, X, y, beta=beta, activation=activation, c_L=c_L)
+    if not use_law:
+        return pred
+    from .spectrum import plugin_one_step_spectrum
+
+    laws = plugin_one_step_spectrum(opt, np.ravel(pred.lr), W0, a, X, y, beta=beta, activation=activation,
+                                    c_L=c_L)
+    return _with_law(pred, laws, np.ndim(lr) == 0)

@@ -583,7 +583,8 @@ def _gd_asymptotic(lr: float, s: Any, lamC: np.ndarray) -> OneStepSpectrum:
     wc = np.full(q, d / q)
     P = _gd_profile(a2, np.ones(h), lamC, wc, t2)
     theta = s.c_L * lr * s.act.mu1 * math.sqrt(s.readout_A / d)
-    xi2 = d + theta**2 * s.grad_sq - 2.0 * s.c_L * lr * s.act.mu1**2 * s.readout_A
+    shrink = 2.0 * s.c_L * lr * s.act.mu1**2 * s.readout_A if s.f0 else 0.0
+    xi2 = d + theta**2 * s.grad_sq - shrink
     rt_of_z = _gd_rt(P, t2 * lamC)
     noise = t2 * 3.0 * s.readout_A * lamC * wc  # Σ_i â_i²a_i² = E a⁴/E a² = 3A
 
@@ -631,7 +632,7 @@ def _adam_asymptotic(lr: float, s: Any, K: dict[str, np.ndarray]) -> OneStepSpec
     law = _bulk_law(P)
     rho = s.readout_abar / math.sqrt(s.readout_A)
     c, m, wq = K["c"], K["m"], K["wq"]
-    lin = -s.act.mu1**2 * math.sqrt(s.readout_A / d) * c  # ∂m_j/∂ω_a,j
+    lin = -s.act.mu1**2 * math.sqrt(s.readout_A / d) * c if s.f0 else 0.0 * c  # ∂m_j/∂ω_a,j (f0 only)
     st = lr * math.sqrt(h)
     ss = 1.0 + 2.0 * st * rho * lin + st**2 * m**2
     se = st * math.sqrt(1.0 - rho**2) * lin
@@ -676,24 +677,28 @@ def _adam_K_law(s: Any, r2: np.ndarray, wr: np.ndarray, count: int = _MAX_ATOMS)
 
 
 def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
-                      teacher: str = "softplus", label_noise_std: float = 0.3, c_L: float = 2.0
+                      teacher: str = "softplus", label_noise_std: float = 0.3, c_L: float = 2.0,
+                      readout_A: float = 1.0, readout_abar: float | None = None, f0: bool = True
                       ) -> OneStepSpectrum | list[OneStepSpectrum]:
-    """Asymptotic eigenvalue law of W1ᵀW1 after one GD or Adam step (a ~ N(0, I_h), A = 1, ā = √(2/π)).
+    """Asymptotic eigenvalue law of W1ᵀW1 after one GD or Adam step, readout a ~ N(0, A·I_h).
 
     From sizes and Hermite/teacher constants only: r² atoms by Gaussian equivalence
     (:func:`_residual_atoms`), C's law (GD) or K's law (Adam) from variance-profile equations, then the
-    W1 bulk and the BGN outliers as in the module docstring. ``lr``: a scalar gives one
-    :class:`OneStepSpectrum`, an array a list (one per entry, flattened order).
+    W1 bulk and the BGN outliers as in the module docstring. ``readout_A = ‖a‖²/h`` (default 1),
+    ``readout_abar = ‖a‖₁/h`` (None → √(2/π)·√A) and ``f0`` (False: the no-f0 limit, f0 ≈ 0) have the
+    meaning of :func:`theory.predict_one_step`. ``lr``: a scalar gives one :class:`OneStepSpectrum`, an
+    array a list (one per entry, flattened order).
     """
     from .one_step import asymptotic_setup
 
     opt = check_choice("optimizer", optimizer, _OPTIMIZERS)
     lrs = check_nonnegative_array("lr", lr)
     s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
-                         label_noise_std=label_noise_std, c_L=c_L)
+                         label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
+                         c_L=c_L, f0=f0)
     if s.act.nu2 <= 0:
         raise TheoryArgumentError(f"activation={activation!r}: needs Var σ'(z) > 0 (not linear)")
-    r2, wr = _residual_atoms(teacher, label_noise_std, s.readout_A * s.act.mean_sq, n)
+    r2, wr = _residual_atoms(teacher, label_noise_std, s.readout_A * s.act.mean_sq if s.f0 else 0.0, n)
     if opt == "gd":
         lamC = _c_law(r2, wr, d)[0]
         out = [_gd_asymptotic(float(e), s, lamC) for e in lrs.ravel()]

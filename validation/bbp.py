@@ -67,13 +67,13 @@ def plan(profile: Profile, role: str = "check") -> list[Task]:
 def detection_line(optimizer: str, lr: np.ndarray, d: int) -> np.ndarray:
     """σ1 above which a seed counts as having an outlier, at learning rates `lr` (module docstring)."""
     h = sizes(d)["h"]
-    v_b = np.asarray(theory.predict_one_step(optimizer, np.asarray(lr, dtype=float), **sizes(d)).bulk_variance)
+    v_b = np.asarray(theory.predict_one_step(optimizer, np.asarray(lr, dtype=float), **sizes(d), law=False).bulk_variance)
     return np.sqrt(v_b) * (math.sqrt(h) + math.sqrt(d) + MARGIN * theory.rmt.tw_scale(h, d))
 
 
 def predicted_strength_sq(optimizer: str, lr: Any, d: int) -> np.ndarray:
     """s̃²(η) of ``theory.predict_one_step`` (signed: negative below the f0 shrinkage's root)."""
-    p = theory.predict_one_step(optimizer, np.asarray(lr, dtype=float), **sizes(d))
+    p = theory.predict_one_step(optimizer, np.asarray(lr, dtype=float), **sizes(d), law=False)
     return np.asarray(p.spike_strength_sq) / np.asarray(p.bulk_variance)
 
 
@@ -81,7 +81,7 @@ def measured_rate(optimizer: str, lr: np.ndarray, sigma1: np.ndarray, d: int) ->
     """One seed's BBP learning rate from its spike strengths at :data:`STRENGTH_GRID` (module docstring)."""
     h = sizes(d)["h"]
     idx = [GRID.index(m) for m in STRENGTH_GRID]
-    v_b = np.asarray(theory.predict_one_step(optimizer, lr[idx], **sizes(d)).bulk_variance)
+    v_b = np.asarray(theory.predict_one_step(optimizer, lr[idx], **sizes(d), law=False).bulk_variance)
     s_sim = np.asarray(theory.rmt.spike_strength_from_sigma1(sigma1[idx] / np.sqrt(v_b), h, d))
     rho = float(np.mean(s_sim**2 / predicted_strength_sq(optimizer, lr[idx], d)))
     if not np.isfinite(rho) or rho <= 0:

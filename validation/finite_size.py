@@ -70,9 +70,9 @@ def plugin_draws(d: int, seed: int, count: int) -> dict:
         y = np.logaddexp(0.0, X @ beta) + 0.3 * rng.standard_normal(n)
         for opt, keys in out.items():
             lr = MULTIPLE * critical_lr(opt, d)
-            plug = theory.plugin_one_step(opt, lr, W0, a, X, y, beta=beta)
+            plug = theory.plugin_one_step(opt, lr, W0, a, X, y, beta=beta, law=False)
             asym = theory.predict_one_step(opt, lr, **sz, readout_A=float(a @ a) / h,
-                                           readout_abar=float(np.abs(a).mean()))
+                                           readout_abar=float(np.abs(a).mean()), law=False)
             for key in keys:
                 relative = next(r for _, o, k, r, _ in QUANTITIES if (o, k) == (opt, key))
                 keys[key].append(float(_difference(np.asarray(getattr(asym, key)),

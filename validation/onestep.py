@@ -133,8 +133,13 @@ MULTIPLES = (0.5, 1.5, 3.0, 6.0, 12.0, 30.0)
 SIGMA1_BIAS = 0.005
 #: Squared overlaps ⟨v1,β⟩², ⟨u1,a/‖a‖⟩² (plug-in and asymptotic), absolute.
 OVERLAP_BIAS = 0.01
-#: σ2 against the predicted bulk edge shifted by the Tracy–Widom mean, relative.
+#: σ2 against the eigenvalue law's bulk edge shifted by the Tracy–Widom mean, relative, up to
+#: :data:`EDGE_GIANT_FROM`·η_c (docs/theory.md §8.8: within ±0.3 % once the TW mean is taken out).
 EDGE_BIAS = 0.005
+#: The same beyond: at 30·η_c a few extreme rows (largest a_i² × top directions of C) set the top of the
+#: bulk and the law's edge is claimed to 2 % (docs/theory.md §8.8, §8.9).
+EDGE_GIANT_FROM = 20.0
+EDGE_GIANT_BIAS = 0.02
 #: Per-neuron alignment mean_i cos²(w_i, β), relative (the remainder's row norms are approximated).
 PER_NEURON_BIAS = 0.02
 #: Adam's signal fraction q, absolute.
@@ -142,12 +147,8 @@ Q_BIAS = 0.005
 #: Open-target thresholds (targets the theory should reach; these rows do not gate the exit code).
 EDGE_TARGET = 0.02
 OVERLAP_TARGET = 0.02
-#: Largest multiple of η_c at which the predicted bulk edge is claimed (beyond: open target).
-BULK_VALID_MAX = 6.0
-#: Adam ⟨u1,a⟩² is an open target up to this multiple of η_c (checked beyond, with the same 0.02: the
-#: accuracy asked of this formula at every η ≥ 1.5·η_c; its isotropic-noise approximation leaves a bias of
-#: ≈ +0.01 at 12·η_c, measured on calibration seeds — see ``mean`` in validation/calibration.json).
-ADAM_OVERLAP_A_OPEN_MAX = 6.0
+#: Adam ⟨u1,a/‖a‖⟩² (from the eigenvalue law, docs/theory.md §8.6), absolute, at every η ≥ 1.5·η_c: the
+#: accuracy asked of it (the law measured within 0.015 on seeds 10–13, docs/theory.md §8.8).
 ADAM_OVERLAP_A_BIAS = 0.02
 
 
@@ -199,7 +200,9 @@ def _spiked_checks(judge: Judge, optimizer: str, d: int, outputs: list[dict], i:
                       bias=SIGMA1_BIAS, gating=not adam_threshold,
                       target="the plug-in σ1 tolerance used at larger η" if adam_threshold else "",
                       reason="plug-in spiked formula on the realised draw; bias 0.5 %" + (
-                          " — open: Adam's plug-in is biased low just above the threshold" if adam_threshold else "")),
+                          " — open: just above the threshold the closed form is biased low and the eigenvalue law's BGN "
+                          "location high (finite-size lag of a near-critical outlier, docs/theory.md §8.9)"
+                          if adam_threshold else "")),
         judge.compare(f"σ1 asymptotic, {at}", col("asymptotic", "sigma1"), col("sim", "sigma1"), relative=True,
                       bias=SIGMA1_BIAS, reason="asymptotic formula with the seed's realised A, ā; bias 0.5 %"),
         judge.compare(f"⟨v1,β⟩² plug-in, {at}", col("plugin", "overlap_beta"), col("sim", "overlap_beta"),
@@ -219,14 +222,12 @@ def _edge_as_sigma2(edge: np.ndarray, bulk_variance: np.ndarray, d: int) -> np.n
 
 def _sigma2_check(judge: Judge, optimizer: str, col: Column, d: int, at: str, m: float) -> Check:
     predicted = _edge_as_sigma2(col("plugin", "bulk_edge"), col("plugin", "bulk_variance"), d)
-    name = f"σ2 vs predicted bulk edge (plug-in), {at}"
-    if m <= BULK_VALID_MAX:
-        return judge.compare(name, predicted, col("sim", "sigma2"), relative=True, bias=EDGE_BIAS,
-                             reason="σ2 = top of the bulk: predicted edge + TW mean; bias 0.5 %")
-    return judge.compare(name, predicted, col("sim", "sigma2"), relative=True, bias=EDGE_TARGET, gating=False,
-                         target="2 %, two-sided",
-                         reason=f"open beyond {BULK_VALID_MAX:g}·η_c: the bulk is no longer the iid MP law the "
-                                "formula assumes (docs/theory.md \"Open gaps\")")
+    giant = m >= EDGE_GIANT_FROM
+    bias = EDGE_GIANT_BIAS if giant else EDGE_BIAS
+    return judge.compare(f"σ2 vs predicted bulk edge (plug-in), {at}", predicted, col("sim", "sigma2"),
+                         relative=True, bias=bias,
+                         reason=f"σ2 = top of the bulk: eigenvalue law's edge + TW mean; bias {100 * bias:g} %"
+                                + (" (a few extreme rows set the edge at giant steps)" if giant else ""))
 
 
 def _overlap_a_checks(judge: Judge, optimizer: str, col: Column, at: str, m: float) -> list[Check]:
@@ -242,12 +243,11 @@ def _overlap_a_checks(judge: Judge, optimizer: str, col: Column, at: str, m: flo
                 judge.compare(f"per-neuron cos²(w_i,β) asymptotic, {at}", col("asymptotic", "per_neuron_alignment"),
                               col("sim", "per_neuron_alignment"), relative=True, bias=PER_NEURON_BIAS,
                               reason="Gaussian-readout average of the same; bias 2 %")]
-    is_open = m <= ADAM_OVERLAP_A_OPEN_MAX
-    note = (f" — open up to {ADAM_OVERLAP_A_OPEN_MAX:g}·η_c: ⟨u1,ŝ⟩²⟨ŝ,a/‖a‖⟩² treats the sign noise as "
-            "isotropic" if is_open else "")
+    reason = "eigenvalue law's top outlier (BGN with the ŝ, e directions); bias 0.02"
     return [judge.compare(f"⟨u1,a⟩² plug-in, {at}", col("plugin", "overlap_a"), sim, relative=False,
-                          bias=OVERLAP_TARGET if is_open else ADAM_OVERLAP_A_BIAS, gating=not is_open,
-                          target="0.02" if is_open else "", reason="⟨u1,ŝ⟩²·⟨ŝ,a/‖a‖⟩²" + note)]
+                          bias=ADAM_OVERLAP_A_BIAS, reason=reason),
+            judge.compare(f"⟨u1,a⟩² asymptotic, {at}", col("asymptotic", "overlap_a"), sim, relative=False,
+                          bias=ADAM_OVERLAP_A_BIAS, reason=reason + "; realised A, ā")]
 
 
 def _signal_fraction_checks(judge: Judge, outputs: list[dict]) -> list[Check]:
@@ -282,7 +282,7 @@ def grid_data(optimizer: str, d: int, outputs: list[dict]) -> dict:
                for form in ("sim", "plugin", "asymptotic")}
     summary["sim_sd"] = {k: per_seed(outputs, optimizer, "sim", k).std(axis=0, ddof=1).tolist() for k in keys}
     eta_c = critical_lr(optimizer, d)
-    dense = np.geomspace(0.3, 40.0, 120)
+    dense = np.geomspace(0.3, 40.0, 32)
     curve = theory.predict_one_step(optimizer, dense * eta_c, **sizes(d))
     return {"optimizer": optimizer, "d": d, "eta_c": eta_c, "multiples": list(MULTIPLES), **summary,
             "curve": {"multiple": dense.tolist(), "sigma1": curve.sigma1.tolist(),

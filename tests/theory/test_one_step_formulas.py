@@ -71,11 +71,15 @@ def test_bbp_no_f0_gd_closed_form():
 
 def test_bbp_default_sizes_spike_pattern():
     # docs/theory.md §3–§4: no spike at η = 1000, a spike at η = 2000 (GD); Adam: none at 0.03, one at 0.1
-    gd = predict_one_step("gd", np.array([1000.0, 2000.0]), **SIZES)
-    adam = predict_one_step("adam", np.array([0.03, 0.1]), **SIZES)
+    gd = predict_one_step("gd", np.array([1000.0, 2000.0]), **SIZES, law=False)
+    adam = predict_one_step("adam", np.array([0.03, 0.1]), **SIZES, law=False)
     assert gd.spiked.tolist() == [False, True] and adam.spiked.tolist() == [False, True]
     assert gd.sigma1[0] == pytest.approx(math.sqrt(1500) + math.sqrt(1000), rel=1e-14)
     assert gd.overlap_beta[0] == 0 and gd.overlap_a[0] == 0
+    # with the eigenvalue law, σ1 below the threshold is the law's (slightly wider) bulk edge
+    with_law = predict_one_step("gd", 1000.0, **SIZES)
+    assert with_law.sigma1 == with_law.bulk_edge
+    assert 0 < with_law.bulk_edge / (math.sqrt(1500) + math.sqrt(1000)) - 1 < 0.01
 
 
 @pytest.mark.parametrize("opt", ["gd", "adam"])
