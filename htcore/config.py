@@ -17,8 +17,7 @@ from typing import Any
 from htcore._toml import tomllib
 
 # The names the closed-form theory knows are the names a run may use (defined once, in theory/).
-from theory.hermite import ACTIVATIONS, TEACHERS
-from theory.one_step import OPTIMIZERS
+from theory.names import ACTIVATIONS, OPTIMIZERS, TEACHERS
 
 TEACHER_DIRECTIONS = ("random", "e1")
 EVAL_SCALINGS = ("intended", "reference")

@@ -3,30 +3,47 @@
 Depends only on numpy, scipy and sympy; never imports :mod:`htcore`. Convention everywhere: W is h×d with
 N(0,1) entries, student ``f(x) = aᵀσ(Wx/√d)/√h``, loss ``L = (c_L/2n) Σ (f − y)²`` (c_L = 2 is the
 reference MSE without ½). Formulas, derivations and accuracy: ``docs/theory.md``.
+
+Submodules and the names below are imported on first use (PEP 562), so that ``import theory.hermite``
+(what the engine needs for its argument names) does not pay for scipy.optimize and the solvers.
 """
 
-from ._validate import TheoryArgumentError
-from . import hermite, one_step, rmt, scales, spectrum
-from .hermite import activation_stats, teacher_stats
-from .one_step import OneStepPrediction, bbp_lr, bbp_quadratic, plugin_one_step, predict_one_step
-from .spectrum import OneStepSpectrum, one_step_spectrum, plugin_one_step_spectrum
-from .trajectory import TrajectoryPrediction, predict_trajectory
+from __future__ import annotations
 
-__all__ = [
-    "TheoryArgumentError",
-    "OneStepPrediction",
-    "predict_one_step",
-    "plugin_one_step",
-    "OneStepSpectrum",
-    "one_step_spectrum",
-    "plugin_one_step_spectrum",
-    "bbp_lr",
-    "bbp_quadratic",
-    "activation_stats",
-    "teacher_stats",
-    "hermite",
-    "one_step",
-    "rmt",
-    "scales",
-    "spectrum",
-]
+import importlib
+from typing import Any
+
+from ._validate import TheoryArgumentError
+
+#: Public name → submodule that defines it.
+_EXPORTS = {
+    "OneStepPrediction": "one_step",
+    "predict_one_step": "one_step",
+    "plugin_one_step": "one_step",
+    "bbp_lr": "one_step",
+    "bbp_quadratic": "one_step",
+    "OneStepSpectrum": "spectrum",
+    "one_step_spectrum": "spectrum",
+    "plugin_one_step_spectrum": "spectrum",
+    "TrajectoryPrediction": "trajectory",
+    "predict_trajectory": "trajectory",
+    "activation_stats": "hermite",
+    "teacher_stats": "hermite",
+}
+_SUBMODULES = ("hermite", "htsr", "one_step", "rmt", "scales", "spectrum", "trajectory")
+
+__all__ = ["TheoryArgumentError", *_EXPORTS, *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'theory' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

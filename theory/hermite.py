@@ -29,6 +29,7 @@ from numpy.polynomial.legendre import leggauss
 from scipy import special
 
 from ._validate import TheoryArgumentError, check_choice, check_nonnegative, check_positive_int
+from .names import ACTIVATIONS, TEACHERS
 
 if TYPE_CHECKING:  # sympy is imported lazily (≈1 s) by exact_stats only
     import sympy as sp
@@ -50,10 +51,6 @@ __all__ = [
 
 Fn = Callable[[np.ndarray], np.ndarray]
 
-#: Student activations known by name; the single definition, also the engine's allowed values (htcore.config).
-ACTIVATIONS: tuple[str, ...] = ("tanh", "erf", "relu", "gelu")
-#: Teacher link functions known by name; the single definition, also the engine's allowed values.
-TEACHERS: tuple[str, ...] = ("softplus", "tanh", "relu", "linear")
 
 _DEFAULT_NODES = 200
 _SPLIT_HALF_WIDTH = 12.0  # Gaussian mass beyond ±12 is < 4e-33

@@ -40,6 +40,7 @@ from ._validate import (
     check_positive_int,
     check_vector,
 )
+from .names import OPTIMIZERS
 from .hermite import HermiteStats, activation_function, activation_stats, teacher_stats
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
 
@@ -58,8 +59,6 @@ __all__ = [
     "adam_plugin",
 ]
 
-#: Optimizer names; the single definition, also the engine's allowed `Config.optimizer` values.
-OPTIMIZERS: tuple[str, ...] = ("gd", "adam")
 
 Arr = float | np.ndarray
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -75,8 +74,9 @@ class OneStepPrediction:
     * ``normalized_spike_strength``: ``s̃ = s/√bulk_variance``; ``spiked``: ``s̃⁴ > hd`` (BBP).
     * ``overlap_beta``: ⟨v1, β⟩² (None when β is unknown); ``overlap_a``: ⟨u1, a/‖a‖⟩².
     * ``bulk_variance``: v_b (GD: 1; Adam: 1 + η²(1 − q)); ``bulk_edge``: predicted top edge of the bulk
-      (GD: generalised-MP edge for row variances 1 + ε²a_i², docs/theory.md §3 — it underestimates the
-      simulated bulk by ≈ 8 % at giant steps; Adam: √v_b(√h + √d)).
+      as a singular value — with ``law=True`` the eigenvalue law's (docs/theory.md §8.9); with
+      ``law=False`` the closed forms (GD: generalised-MP edge for row variances 1 + ε²a_i², §3; Adam:
+      √v_b(√h + √d)), which fall 7–16 % below the simulated bulk at 30·η_c.
     * ``signal_fraction``: Adam's q (None for GD); ``per_neuron_alignment``: mean_i cos²(w_i, β) for GD
       (None for Adam, or when β is unknown).
     * ``spectrum``: with ``law=True`` (the default of :func:`predict_one_step` and :func:`plugin_one_step`)

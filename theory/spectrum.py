@@ -67,7 +67,7 @@ from .one_step import realise_draw
 
 __all__ = ["OneStepSpectrum", "one_step_spectrum", "plugin_one_step_spectrum", "profile_stieltjes"]
 
-_OPTIMIZERS = ("gd", "adam")
+from .names import OPTIMIZERS as _OPTIMIZERS
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _MAX_ATOMS = 256  # solver atoms per side above which values are grouped (top quarter kept exact)
 _HOMOTOPY_STEPS = 22
