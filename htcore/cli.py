@@ -195,6 +195,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from htcore import results
     from htcore.reproduce import FAMILIES, reproduce
 
+    from htcore.headline import headline_table
+
+    if args.table:
+        table = headline_table(args.out)
+        if not table:
+            raise ConfigError(f"--out: {args.out!r} holds no reproduction (run `htcore reproduce` first)")
+        print(table)
+        return 0
     families = args.only or FAMILIES
     check_writable_dir(args.out, "--out")
     for path in reproduce(args.out, quick=args.quick, workers=args.workers, families=families,
@@ -204,6 +212,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"\n[{family}]")
         data = results.load_sweep(Path(args.out) / family)
         print(results.format_summary(data, results.summarize(data)))
+    table = headline_table(args.out)
+    print(f"\nHeadline numbers beside the paper's (also in {Path(args.out) / 'headline.md'}):\n{table}")
+    store.write_text(Path(args.out) / "headline.md", table + "\n")
     return 0
 
 
@@ -243,6 +254,8 @@ def _add_sweep_parsers(commands) -> None:
                      help="run only this family (repeatable): single_run, lr_sweep, vary_n, "
                           "vary_noise, vary_lambda, vary_decay, weight_norm")
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
+    rep.add_argument("--table", action="store_true",
+                     help="only print the headline numbers beside the paper's from an earlier run in --out")
     rep.set_defaults(func=cmd_reproduce)
 
 

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from htcore import Config
+from htcore.headline import headline_rows, headline_table
 from htcore.reproduce import FAMILIES, PAPER_CONFIGS, odd_student_floor, reproduce
 from htcore.sweep import expand, load_spec
 
@@ -18,6 +19,7 @@ SPECS = {
     "lr_sweep": "repeats = 2\n[base]\n" + TINY + "steps = 3\nprobe_every = 3\n[grid]\n"
                 "optimizer = ['gd', 'adam']\nlr = [0.1, 100.0]\n",
     "vary_n": "repeats = 2\n[base]\n" + TINY + "steps = 3\n[grid]\nn = [30, 60]\n",
+    "vary_lambda": "repeats = 1\n[base]\n" + TINY + "steps = 3\n[grid]\nreg_lambda = [0.1, 1e-3]\n",
 }
 
 
@@ -29,9 +31,18 @@ def test_reproduce_draws_every_figure_of_the_families(tmp_path):
     names = sorted(p.name for p in written)
     assert names == sorted(["single_run_losses_intended.png", "single_run_losses_reference.png",
                             "single_run_esd.png", "single_run_alpha_sim.png",
-                            "single_run_overlaps.png", "lr_sweep.png", "vary_n.png"])
+                            "single_run_overlaps.png", "lr_sweep.png", "vary_n.png", "vary_lambda.png"])
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)
     assert (out / "lr_sweep" / "index.sqlite").is_file()
+    rows = headline_rows(out)
+    assert {r["family"] for r in rows} == set(SPECS)
+    assert [r["quantity"] for r in rows if r["family"] == "single_run"] == [
+        f"α_Hill at step {t} (Adam η = 1)" for t in (0, 1, 2)]
+    assert {r["agrees"] for r in rows} <= {"yes", "**no**", "–"}
+    # λ is the ridge readout's penalty only: the trained W, hence α_Hill, is the same at every λ
+    (spread,) = [r for r in rows if r["quantity"].startswith("largest α_Hill difference")]
+    assert spread["htcore"] == "0.000" and spread["agrees"] == "yes"
+    assert headline_table(out).count("\n") == len(rows) + 1
 
 
 @pytest.mark.parametrize("family", FAMILIES)
