@@ -26,7 +26,6 @@ import math
 import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
-from scipy import special
 
 from htcore.config import ACTIVATIONS, TEACHERS, ConfigError
 
@@ -144,10 +143,12 @@ def apply_activation(name: str, z: np.ndarray, out: np.ndarray | None = None) ->
         z = np.ascontiguousarray(z)
         _tanh_inplace(z.reshape(-1), out.reshape(-1))
         return out
-    if code == ERF:
-        return special.erf(z, out=out)
     if code == RELU:
         return np.maximum(z, 0, out=out)
+    from scipy import special  # here, not at module level: tanh runs (the default) never need it
+
+    if code == ERF:
+        return special.erf(z, out=out)
     # gelu: z·Φ(z), with Φ = ndtr (no cancellation for z ≪ 0, unlike (1 + erf(z/√2))/2).
     return np.multiply(z, special.ndtr(z), out=out)
 

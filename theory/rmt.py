@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 
 from ._validate import (
     TheoryArgumentError,
@@ -238,4 +237,6 @@ def _silverstein_root(tau: np.ndarray, d: int) -> float:
     # For t <= 1/2, (1 − τt)² >= 1/4, so gap > 0 strictly below t = √(d/Στ²)/2.
     lo = 0.9 * min(0.5, 0.5 * np.sqrt(d / float(np.sum(tau**2))))
     hi = 1.0 - 1e-12  # the τ = 1 term alone gives gap(hi) ≈ 1 − 1e24/d < 0
+    from scipy.optimize import brentq  # imported here: the engine's start-up does not need scipy.optimize
+
     return float(brentq(gap, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=500))

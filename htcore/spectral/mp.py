@@ -11,7 +11,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
 from htcore.checks import SpectralInputError, as_finite_matrix, positive_sorted
 from theory.rmt import TW1_MEAN, TW1_STD, mp_density, mp_eigen_edges, mp_singular_edges, tw_scale
@@ -65,7 +64,8 @@ def _unit_cdf(h: int, d: int) -> tuple[np.ndarray, np.ndarray]:
     theta = np.linspace(0.0, np.pi, _GRID)
     lam = lo + (hi - lo) * (1.0 - np.cos(theta)) / 2.0
     integrand = mp_density(lam, h, d) * (hi - lo) * np.sin(theta) / 2.0
-    cdf = cumulative_trapezoid(integrand, theta, initial=0.0)
+    steps = 0.5 * (integrand[1:] + integrand[:-1]) * np.diff(theta)  # cumulative trapezoid rule
+    cdf = np.concatenate(([0.0], np.cumsum(steps)))
     return lam, cdf / cdf[-1]
 
 
