@@ -58,6 +58,7 @@ BAD_INVOCATIONS = [
     (["run", "{tiny}", "--bogus"], "unrecognized arguments: --bogus"),
     ([], "the following arguments are required: command"),
     (["fly"], "invalid choice: 'fly'"),
+    (["reproduce", "--table", "--out", "{missing}"], "holds no reproduction"),
 ]
 
 
