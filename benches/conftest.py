@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pytest
+#: NumPy already loaded before this file (by a pytest plugin): then OpenBLAS's thread wait-time that
+#: htcore sets on import (htcore/__init__.py) cannot apply in this process, as for a library user who
+#: imports NumPy first; the `htcore` command always imports htcore first.
+NUMPY_BEFORE_HTCORE = "numpy" in sys.modules
+import htcore  # noqa: E402,F401  (first, as the `htcore` command does)
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 RATIOS: list[tuple[str, float, float, str]] = []
 #: Where the ratio table of the last benchmark run is written (read by `python -m benches.report`).
@@ -86,6 +92,9 @@ def pytest_terminal_summary(terminalreporter):
     load = os.getloadavg()
     terminalreporter.write_line(f"load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
                                 f"(1 / 5 / 15 min) on {os.cpu_count()} cores")
+    if NUMPY_BEFORE_HTCORE:
+        terminalreporter.write_line("note: NumPy was imported before htcore in this process, so OpenBLAS ran "
+                                    "with its default thread wait-time (htcore/__init__.py)")
     RATIOS_JSON.parent.mkdir(parents=True, exist_ok=True)
     rows = [{"name": name, "ratio": ratio, "target": target, "meaning": meaning, **extra}
             for (name, ratio, target, meaning), extra in zip(RATIOS, _EXTRA)]
