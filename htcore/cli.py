@@ -193,9 +193,8 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from htcore import results
-    from htcore.reproduce import FAMILIES, reproduce
-
     from htcore.headline import headline_table
+    from htcore.reproduce import FAMILIES, reproduce
 
     if args.table:
         table = headline_table(args.out)

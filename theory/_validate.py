@@ -54,6 +54,13 @@ def _as_real(name: str, value: Any, allowed: str) -> float:
     return out
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` as ``bool`` if it is True or False (Python or NumPy bool), else raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise _fail(name, value, "must be True or False")
+    return bool(value)
+
+
 def check_positive(name: str, value: Any) -> float:
     """Return ``value`` as ``float`` if it is a finite real number > 0, else raise."""
     out = _as_real(name, value, "must be a finite real number > 0")

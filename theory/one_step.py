@@ -32,6 +32,7 @@ from scipy import special
 
 from ._validate import (
     TheoryArgumentError,
+    check_bool,
     check_choice,
     check_matrix,
     check_nonnegative,
@@ -40,8 +41,8 @@ from ._validate import (
     check_positive_int,
     check_vector,
 )
-from .names import OPTIMIZERS
 from .hermite import HermiteStats, activation_function, activation_stats, teacher_stats
+from .names import OPTIMIZERS
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
 
 __all__ = [
@@ -163,13 +164,12 @@ def asymptotic_setup(*, n: int, d: int, h: int, activation: str = "tanh", teache
     if abar > math.sqrt(A) * (1.0 + 1e-12):
         raise TheoryArgumentError(
             f"readout_abar={readout_abar!r}: must satisfy 0 < readout_abar <= sqrt(readout_A) = {math.sqrt(A)}")
-    if not isinstance(f0, (bool, np.bool_)):
-        raise TheoryArgumentError(f"f0={f0!r}: must be True or False")
+    f0 = check_bool("f0", f0)
     teach = teacher_stats(teacher, label_noise_std)
     return AsymptoticSetup(n=check_positive_int("n", n), d=check_positive_int("d", d),
                            h=check_positive_int("h", h), act=activation_stats(activation),
                            mu1_star=teach.mu1_star, ey2=teach.ey2, readout_A=A, readout_abar=abar,
-                           c_L=check_positive("c_L", c_L), f0=bool(f0))
+                           c_L=check_positive("c_L", c_L), f0=f0)
 
 
 # --------------------------------------------------------------------------- GD, asymptotic
@@ -333,12 +333,6 @@ def _with_law(pred: OneStepPrediction, laws: list, scalar: bool) -> OneStepPredi
     return replace(pred, **fields)
 
 
-def _check_law(law: Any) -> bool:
-    if not isinstance(law, (bool, np.bool_)):
-        raise TheoryArgumentError(f"law={law!r}: must be True or False")
-    return bool(law)
-
-
 # --------------------------------------------------------------------------- public asymptotic API
 
 
@@ -358,7 +352,7 @@ def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activat
     ``law=False`` gives the closed forms alone, in microseconds.
     """
     opt = _check_optimizer(optimizer)
-    use_law = _check_law(law)
+    use_law = check_bool("law", law)
     setup = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
                              label_noise_std=label_noise_std, readout_A=readout_A,
                              readout_abar=readout_abar, c_L=c_L, f0=f0)
@@ -539,7 +533,7 @@ def plugin_one_step(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
     Adam's ``overlap_a`` from it (see :class:`OneStepPrediction`); ``law=False``: closed forms alone.
     """
     opt = _check_optimizer(optimizer)
-    use_law = _check_law(law)
+    use_law = check_bool("law", law)
     fn = gd_plugin if opt == "gd" else adam_plugin
     pred = fn(lr, W0, a, X, y, beta=beta, activation=activation, c_L=c_L)
     if not use_law:

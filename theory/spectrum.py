@@ -63,11 +63,11 @@ from scipy import optimize, special
 
 from ._validate import TheoryArgumentError, check_choice, check_nonnegative_array, check_positive
 from .hermite import teacher_function
+from .names import OPTIMIZERS
 from .one_step import realise_draw
 
 __all__ = ["OneStepSpectrum", "one_step_spectrum", "plugin_one_step_spectrum", "profile_stieltjes"]
 
-from .names import OPTIMIZERS as _OPTIMIZERS
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _MAX_ATOMS = 256  # solver atoms per side above which values are grouped (top quarter kept exact)
 _HOMOTOPY_STEPS = 22
@@ -539,7 +539,7 @@ def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y
     ``N(0, I + η²K)`` with K from :func:`_adam_K`. See the module docstring for the equations.
     ``lr``: a scalar gives one :class:`OneStepSpectrum`, an array a list (one per entry, flattened order).
     """
-    opt = check_choice("optimizer", optimizer, _OPTIMIZERS)
+    opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_nonnegative_array("lr", lr)
     c_L = check_positive("c_L", c_L)
     D = _realise(W0, a, X, y, beta, activation)
@@ -632,7 +632,7 @@ def _adam_asymptotic(lr: float, s: Any, K: dict[str, np.ndarray]) -> OneStepSpec
     law = _bulk_law(P)
     rho = s.readout_abar / math.sqrt(s.readout_A)
     c, m, wq = K["c"], K["m"], K["wq"]
-    lin = -s.act.mu1**2 * math.sqrt(s.readout_A / d) * c if s.f0 else 0.0 * c  # ∂m_j/∂ω_a,j (f0 only)
+    lin = -s.act.mu1**2 * math.sqrt(s.readout_A / d) * c if s.f0 else np.zeros_like(c)  # ∂m_j/∂ω_a,j (f0 only)
     st = lr * math.sqrt(h)
     ss = 1.0 + 2.0 * st * rho * lin + st**2 * m**2
     se = st * math.sqrt(1.0 - rho**2) * lin
@@ -691,7 +691,7 @@ def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activa
     """
     from .one_step import asymptotic_setup
 
-    opt = check_choice("optimizer", optimizer, _OPTIMIZERS)
+    opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_nonnegative_array("lr", lr)
     s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
