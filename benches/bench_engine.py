@@ -2,7 +2,8 @@
 
 - a GD / Adam step as `htcore.train` runs it — ((time of steps=11) − (time of steps=1))/10, probes
   only at step 0 and at the end — vs the step's two GEMMs (target ≤ 1.15), float64 and float32;
-- the engine's step vs a torch CPU implementation of the same model (target: htcore faster, ratio < 1);
+- the engine's step vs a torch CPU implementation of the same model, run in a child process with
+  torch's own threading defaults (target: htcore faster, ratio < 1);
 - one probe vs one Adam step, float64 (target ≤ 1.5);
 - a whole warm-cache `htcore run --set probe_every=10 --plots` on the default config vs the GEMMs of its
   ten steps (target ≤ 2.5);
@@ -15,7 +16,6 @@ prints the README's performance table from the ratios this run wrote. Larger siz
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 import time
@@ -23,7 +23,10 @@ import time
 import numpy as np
 import pytest
 
+
 from benches.conftest import PEAK_RSS_SCRIPT, paired_difference_ratio, paired_ratio
+from benches.torch_reference import TorchProcess
+import htcore
 from htcore import Config, make_problem, train
 from htcore.config import DTYPES, OPTIMIZERS
 from htcore.kernels import Workspace, loss_and_grad_into
@@ -85,35 +88,20 @@ def test_train_step_vs_gemms(benchmark, record_ratio, optimizer, dtype):
                  step_ms=1e2 * diff_s, gemms_ms=1e2 * gemm_s)
 
 
-class TorchEngine:
-    """The same model and optimiser in torch (autograd + torch.optim), same data."""
-
-    def __init__(self, engine: Engine) -> None:
-        torch = pytest.importorskip("torch", reason="torch not installed: PyTorch comparison skipped "
-                                                   "(pip install torch==2.13.0 to run it)")
-        self.torch = torch
-        c, p = engine.config, engine.problem
-        self.X, self.y, self.a = (torch.from_numpy(v) for v in (p.X, p.y, p.a))
-        self.W = torch.nn.Parameter(torch.from_numpy(p.W0.copy()))
-        self.scale_in, self.scale_out = 1 / math.sqrt(c.d), 1 / math.sqrt(c.h)
-        kind = torch.optim.Adam if c.optimizer == "adam" else torch.optim.SGD
-        self.optimizer = kind([self.W], lr=c.lr)
-
-    def step(self) -> None:
-        self.optimizer.zero_grad()
-        f = self.torch.tanh(self.X @ self.W.T * self.scale_in) @ self.a * self.scale_out
-        loss = ((f - self.y) ** 2).mean()
-        loss.backward()
-        self.optimizer.step()
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_step_vs_torch(benchmark, record_ratio, optimizer, dtype):
+    """htcore's step vs the same model and optimiser in torch (autograd + torch.optim, same data),
+    alternating; torch runs in a child process with torch's own threading defaults
+    (benches/torch_reference.py)."""
+    pytest.importorskip("torch", reason="torch not installed: PyTorch comparison skipped "
+                                        "(pip install torch==2.13.0 to run it)")
     engine = Engine(optimizer, dtype)
-    reference = TorchEngine(engine)
-    step_s, torch_s, ratio = paired_ratio(engine.step, reference.step)
-    benchmark.pedantic(reference.step, rounds=5, warmup_rounds=1)
+    p = engine.problem
+    arrays = {"X": p.X, "y": p.y, "a": p.a, "W0": p.W0}
+    with TorchProcess(optimizer, engine.config.lr, arrays, htcore.THREAD_DEFAULTS_SET) as reference:
+        step_s, torch_s, ratio = paired_ratio(engine.step, reference.step)
+        benchmark.pedantic(reference.step, rounds=5, warmup_rounds=1)
     record_ratio(f"{optimizer} step / torch step [{dtype}]", ratio, 1.0, "< 1: htcore faster",
                  step_ms=1e3 * step_s, torch_ms=1e3 * torch_s)
 

@@ -6,12 +6,21 @@ Public names: `Config`, `ConfigError`, `make_problem`, `Problem`, `train`, `Resu
 
 import os
 
-# OpenBLAS's worker threads busy-wait for 2^28 cycles (≈ 0.1 s) after every BLAS call by default, so
-# after each GEMM they compete for the cores with the Numba-parallel kernel that follows it (measured
-# at the default size: a training step is 1.19–1.29 × its two GEMMs with the default, 1.09–1.15 × with
-# 2^4 cycles). OpenBLAS reads this when NumPy is first imported: it takes effect when htcore is imported
-# before NumPy (always for the `htcore` command and its worker processes); a value the user set is kept.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+#: Thread-pool settings htcore gives the process unless the user set them (read by each library when
+#: it is first loaded, so they take effect when htcore is imported before NumPy and before Numba's
+#: first parallel call: always for the `htcore` command and its worker processes). At the default
+#: size, a training step measured 1.19–1.29 × its two GEMMs with neither and ≈ 1.14 × with both.
+#: - OPENBLAS_THREAD_TIMEOUT: OpenBLAS's worker threads busy-wait 2^28 cycles (≈ 0.1 s) after every
+#:   BLAS call by default, competing for the cores with the Numba-parallel kernel after each GEMM;
+#:   2^4 cycles instead.
+#: - OMP_WAIT_POLICY: the OpenMP runtime behind Numba's parallel kernels (GNU libgomp) spins 300 000
+#:   pause cycles (several ms on recent x86) after every parallel region by default, competing with the
+#:   GEMM that follows; PASSIVE makes its threads sleep at once. Any other OpenMP runtime loaded later
+#:   in the process (torch's, for one) reads it too.
+THREAD_DEFAULTS = {"OPENBLAS_THREAD_TIMEOUT": "4", "OMP_WAIT_POLICY": "PASSIVE"}
+#: The subset of `THREAD_DEFAULTS` this import actually set (the rest were the user's own).
+THREAD_DEFAULTS_SET = {name: value for name, value in THREAD_DEFAULTS.items() if name not in os.environ}
+os.environ.update(THREAD_DEFAULTS_SET)
 
 from htcore.config import Config, ConfigError  # noqa: E402
 from htcore.problem import Problem, make_problem  # noqa: E402
