@@ -1,7 +1,8 @@
 """Engine speed and memory at the default shape (h=1500, d=1000, n=2000), as ratios measured in one run.
 
 - a GD / Adam step as `htcore.train` runs it — ((time of steps=31) − (time of steps=1))/30, probes
-  only at step 0 and at the end — vs the step's two GEMMs (target ≤ 1.15), float64 and float32;
+  only at step 0 and at the end — vs the step's two GEMMs (target ≤ 1.15), float64 and float32; and
+  the same step timed inside one `train` call (median interval between its updates);
 - the engine's step vs a torch CPU implementation of the same model, run in a child process with
   torch's own threading defaults (target: htcore faster, ratio < 1);
 - one probe vs one Adam step, float64 (target ≤ 1.5);
@@ -92,6 +93,52 @@ def test_train_step_vs_gemms(benchmark, record_ratio, optimizer, dtype):
     benchmark.pedantic(train, args=(short, engine.problem), rounds=1, iterations=1)
     record_ratio(f"{optimizer} train step / 2 GEMMs [{dtype}]", ratio, 1.15, "lower is better",
                  step_ms=1e3 * diff_s / TRAIN_STEPS, gemms_ms=1e3 * gemm_s / TRAIN_STEPS)
+
+
+def _update_times(config: Config, problem, monkeypatch) -> np.ndarray:
+    """Run `train(config, problem)` and return the seconds between its consecutive optimiser updates
+    (steps 2 … steps: each interval is one whole step of the loop, probes excluded)."""
+    stamps: list[float] = []
+    update = Optimizer.step
+
+    def stamped(self, *args, **kwargs):
+        done = update(self, *args, **kwargs)
+        stamps.append(time.perf_counter())
+        return done
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Optimizer, "step", stamped)
+        train(config, problem)
+    return np.diff(stamps)
+
+
+def _gemm_times(engine: Engine, count: int) -> np.ndarray:
+    times = np.empty(count)
+    for i in range(count):
+        start = time.perf_counter()
+        engine.gemms()
+        times[i] = time.perf_counter() - start
+    return times
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_step_inside_train_vs_gemms(benchmark, record_ratio, monkeypatch, optimizer, dtype):
+    """The same quantity timed inside one `train` call: the median interval between consecutive
+    updates of a (1 + TRAIN_STEPS)-step run (probes excluded) over the median time of the two GEMMs,
+    five alternating rounds. Robust to the probes' run-to-run variation and to single slow steps,
+    which the difference of two runs is not."""
+    engine = Engine(optimizer, dtype)
+    config = engine.config.replace(steps=1 + TRAIN_STEPS, probe_every=1000)
+    _update_times(config, engine.problem, monkeypatch)  # warm-up
+    steps, gemms = [], []
+    for _ in range(5):
+        steps.append(np.median(_update_times(config, engine.problem, monkeypatch)))
+        gemms.append(np.median(_gemm_times(engine, TRAIN_STEPS)))
+    ratio = float(np.median(np.array(steps) / np.array(gemms)))
+    benchmark.pedantic(engine.gemms, rounds=3, iterations=1)
+    record_ratio(f"{optimizer} step inside train / 2 GEMMs [{dtype}]", ratio, 1.15, "lower is better",
+                 step_ms=1e3 * float(np.median(steps)), gemms_ms=1e3 * float(np.median(gemms)))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
