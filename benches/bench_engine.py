@@ -66,7 +66,6 @@ class Engine:
         """A probe as the training loop runs it: the network loss comes from the step's evaluation."""
         probe(self.W, self.problem, self.config, self.work, 0, network_loss=self.loss)
 
-
     def ten_step_gemms(self) -> None:
         for _ in range(10):
             self.gemms()
