@@ -24,11 +24,9 @@ import time
 import numpy as np
 import pytest
 
-
 from benches.conftest import PEAK_RSS_SCRIPT, paired_difference_ratio, paired_ratio
 from benches.torch_reference import TorchProcess
-import htcore
-from htcore import Config, make_problem, train
+from htcore import THREAD_DEFAULTS_SET, Config, make_problem, train
 from htcore.config import DTYPES, OPTIMIZERS
 from htcore.kernels import Workspace, loss_and_grad_into
 from htcore.optim import Optimizer
@@ -66,8 +64,9 @@ class Engine:
         """A probe as the training loop runs it: the network loss comes from the step's evaluation."""
         probe(self.W, self.problem, self.config, self.work, 0, network_loss=self.loss)
 
-    def ten_step_gemms(self) -> None:
-        for _ in range(10):
+    def gemm_pairs(self, count: int) -> None:
+        """`count` times the two GEMMs of a step: the baseline of `count` steps."""
+        for _ in range(count):
             self.gemms()
 
 
@@ -88,7 +87,7 @@ def test_train_step_vs_gemms(benchmark, record_ratio, optimizer, dtype):
     long = short.replace(steps=1 + TRAIN_STEPS)
     diff_s, gemm_s, ratio = paired_difference_ratio(
         lambda: train(long, engine.problem), lambda: train(short, engine.problem),
-        lambda: [engine.gemms() for _ in range(TRAIN_STEPS)])
+        lambda: engine.gemm_pairs(TRAIN_STEPS))
     benchmark.pedantic(train, args=(short, engine.problem), rounds=1, iterations=1)
     record_ratio(f"{optimizer} train step / 2 GEMMs [{dtype}]", ratio, 1.15, "lower is better",
                  step_ms=1e3 * diff_s / TRAIN_STEPS, gemms_ms=1e3 * gemm_s / TRAIN_STEPS)
@@ -151,7 +150,7 @@ def test_step_vs_torch(benchmark, record_ratio, optimizer, dtype):
     engine = Engine(optimizer, dtype)
     p = engine.problem
     arrays = {"X": p.X, "y": p.y, "a": p.a, "W0": p.W0}
-    with TorchProcess(optimizer, engine.config.lr, arrays, htcore.THREAD_DEFAULTS_SET) as reference:
+    with TorchProcess(optimizer, engine.config.lr, arrays, THREAD_DEFAULTS_SET) as reference:
         step_s, torch_s, ratio = paired_ratio(engine.step, reference.step)
         benchmark.pedantic(reference.step, rounds=5, warmup_rounds=1)
     record_ratio(f"{optimizer} step / torch step [{dtype}]", ratio, 1.0, "< 1: htcore faster",
@@ -188,7 +187,7 @@ def test_whole_run_vs_gemms(benchmark, record_ratio, tmp_path):
     _run_cli(tmp_path, *TINY, "--plots")  # compiles and caches the kernels: measured runs start warm
     engine = Engine("adam", "float64")
     run_s, gemm_s, ratio = paired_ratio(lambda: _run_cli(tmp_path, *WHOLE_RUN),
-                                        engine.ten_step_gemms, rounds=5, warmup=1)
+                                        lambda: engine.gemm_pairs(10), rounds=5, warmup=1)
     benchmark.pedantic(_run_cli, args=(tmp_path, *WHOLE_RUN), rounds=1, iterations=1)
     record_ratio("whole `htcore run` / its 10 steps' GEMMs", ratio, 2.5, "lower is better",
                  run_s=run_s, gemms_s=gemm_s)
