@@ -206,6 +206,8 @@ class Check:
     seeds: int = 0
     gating: bool = True
     target: str = ""
+    #: open targets only: one line on why the row is still open (what the theory lacks)
+    why_open: str = ""
 
     @property
     def passed(self) -> bool:
