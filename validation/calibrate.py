@@ -10,49 +10,73 @@ same code as in a validation run, and their sample standard deviation is stored 
 (with their mean, the bias measured on calibration seeds, for the record: bias allowances are stated
 constants, and this is where they can be compared with a measurement that is not the judged one).
 Nothing is judged here. The file (``validation/calibration.json`` by default, shipped with the package)
-records per profile the sizes, the number of seeds, the date, the code version and the scatter of every
-check; ``htcore validate`` reads it and cites it in the report. Rerun it when a suite's sizes, grid or
-checks change (a check without a calibrated scatter stops the validation with a clear error).
+records per profile the sizes, the number of seeds and the scatter of every check, and per suite the
+date, code version, command, the suite's fingerprint (content hashes of the code it reaches, its
+calibration tasks and the profile: :mod:`validation.fingerprint`) and its check keys. ``htcore validate``
+checks the file before simulating (exit 2 on a missing or non-finite entry), reports a suite whose
+fingerprint no longer matches the code as *calibration stale* (exit 1 unless accepted), and cites each
+suite's calibration in the report. Rerun it for every suite it names stale.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import os
+import shlex
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from htcore import store
 from validation import SUITES
-from validation.core import CALIBRATION_FILE, PROFILES, Calibration
+from validation.core import CALIBRATION_FILE, PROFILES, Calibration, Profile
+from validation.fingerprint import package_roots, suite_fingerprint
 from validation.runner import code_version, evaluate, simulate
 
 DEFAULT_OUT = Path(__file__).resolve().parent / CALIBRATION_FILE
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+COMMAND = "python -m validation.calibrate"
+
+
+def suite_runs(profile: Profile, suites: tuple[str, ...], recorder: Calibration, date: str, wall_time: float,
+               command: str) -> dict[str, dict]:
+    """Per calibrated suite: date, code version, command, wall time of the batch, the suite's fingerprint
+    (:mod:`validation.fingerprint`), the check keys it recorded and the constants it measured."""
+    roots, version = package_roots(), code_version()
+    runs = {}
+    for suite in suites:
+        plan = importlib.import_module(f"validation.{suite}").plan(profile, "calibration")
+        runs[suite] = {"date": date, "code_version": version, "command": command, "batch_wall_time_s": wall_time,
+                       "fingerprint": suite_fingerprint(suite, profile, plan, roots),
+                       "keys": sorted(k for k in recorder.scatter if k.split("/")[0] == suite),
+                       "constants": sorted(k for k in recorder.constants if k.split("/")[0] == suite)}
+    return runs
 
 
 def calibrate_profile(name: str, workers: int, progress: bool, only: tuple[str, ...] | None = None,
-                      previous: dict | None = None) -> dict:
+                      previous: dict | None = None, command: str = COMMAND) -> dict:
     """Scatter of every check of the suites in `only` (all by default) for profile `name`, with the
     metadata of the run; with `only`, the other suites' entries of `previous` are kept."""
     profile = PROFILES[name]
     sims = simulate(profile, only=only, workers=workers, progress=progress, role="calibration")
     recorder = Calibration.recorder(name)
     evaluate(sims, recorder)
-    kept = {"scatter": {}, "mean": {}}
+    kept = {"scatter": {}, "mean": {}, "constants": {}}
     if only and previous:
         kept = {part: {k: v for k, v in previous.get(part, {}).items() if k.split("/")[0] not in only}
                 for part in kept}
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     runs = dict(previous.get("runs", {})) if only and previous else {}
-    runs.update({suite: {"date": date, "code_version": code_version()} for suite in sims.outputs})
+    runs.update(suite_runs(profile, tuple(sims.outputs), recorder, date, round(sims.wall_time, 1), command))
     return {"sizes": asdict(profile), "calibration_seeds": profile.calibration_seeds, "seed_role": "calibration",
-            "date": date, "code_version": code_version(), "wall_time_s": round(sims.wall_time, 1), "runs": runs,
+            "runs": dict(sorted(runs.items())),
             "scatter": dict(sorted({**kept["scatter"], **recorder.scatter}.items())),
-            "mean": dict(sorted({**kept["mean"], **recorder.mean}.items()))}
+            "mean": dict(sorted({**kept["mean"], **recorder.mean}.items())),
+            "constants": dict(sorted({**kept["constants"], **recorder.constants}.items()))}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,12 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     data = json.loads(out.read_text()) if out.exists() else {}
-    data.update({"version": FORMAT_VERSION, "command": "python -m validation.calibrate"})
+    data.update({"version": FORMAT_VERSION, "command": COMMAND})
     profiles = data.setdefault("profiles", {})
+    command = " ".join([COMMAND, *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
     for name in args.profile:
         only = tuple(args.only) if args.only else None
-        profiles[name] = calibrate_profile(name, args.workers, not args.quiet, only, profiles.get(name))
-        print(f"{name}: {len(profiles[name]['scatter'])} scatter entries in {profiles[name]['wall_time_s']} s")
+        start = time.perf_counter()
+        profiles[name] = calibrate_profile(name, args.workers, not args.quiet, only, profiles.get(name), command)
+        print(f"{name}: {len(profiles[name]['scatter'])} scatter entries in {time.perf_counter() - start:.0f} s")
     store.write_text(out, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {out}")
     return 0

@@ -1,20 +1,24 @@
 """``htcore validate`` (plugin of the ``htcore.commands`` entry-point group) and ``python -m validation.<suite>``.
 
     htcore validate [--quick | --full] [--out DIR] [--workers N] [--only NAME ...] [--power] [--quiet]
+                    [--accept-stale-calibration]
 
 Runs the suites (all, or those named by ``--only``), writes report.md, results.json and figures into DIR
 (default ``validation-report``), prints the summary table and exits 0 iff every gating check passed (open targets never count): 1 if any
-failed or on an internal error (traceback printed), 2 on bad arguments or an --out that cannot be written
-(checked before anything runs). The suites are imported inside the command.
+failed, if a suite's calibration is stale (its fingerprint no longer matches the code; checked before
+anything runs, ``--accept-stale-calibration`` judges anyway and marks the report) or on an internal error
+(traceback printed), 2 on bad arguments, an --out that cannot be written or a calibration file that lacks
+an entry or holds a non-finite or non-positive scatter (all checked before anything runs). The suites are imported inside the command.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 
-from htcore.cli import ArgParser, check_writable_dir, run_command
+from htcore.cli import ArgParser, InputError, check_writable_dir, run_command
 from validation import SUITES
 
 DEFAULT_OUT = "validation-report"
@@ -45,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser, with_only: bool) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--power", action="store_true",
                         help="also measure each prediction's detection limit on these simulations (validation.power)")
+    parser.add_argument("--accept-stale-calibration", action="store_true",
+                        help="judge suites whose calibration no longer matches the code (marked in the report) "
+                             "instead of stopping with exit 1")
     if with_only:
         parser.add_argument("--only", nargs="+", choices=SUITES, metavar="NAME",
                             help=f"run only these suites: {', '.join(SUITES)}")
@@ -52,13 +59,19 @@ def add_arguments(parser: argparse.ArgumentParser, with_only: bool) -> None:
 
 def run(args: argparse.Namespace, only: Sequence[str] | None) -> int:
     """Run, write the report, print the summary; returns the exit code (0 iff all gating checks pass)."""
-    from validation.core import PROFILES
+    from validation.core import PROFILES, CalibrationError
     from validation.report import SUMMARY_HEADER, markdown_table, summary_rows, write_report
-    from validation.runner import run_validation
+    from validation.runner import StaleCalibration, run_validation
 
     check_writable_dir(args.out, "--out")  # before minutes of simulation, not after
-    result = run_validation(PROFILES[args.profile], only=tuple(only) if only else None, workers=args.workers,
-                            progress=not args.quiet)
+    try:
+        result = run_validation(PROFILES[args.profile], only=tuple(only) if only else None, workers=args.workers,
+                                progress=not args.quiet, accept_stale=args.accept_stale_calibration)
+    except CalibrationError as err:
+        raise InputError(str(err)) from None
+    except StaleCalibration as err:
+        print(err, file=sys.stderr)
+        return 1
     if args.power:
         from validation.power import table
 

@@ -52,6 +52,8 @@ class Profile:
     """Sizes and seed counts of one validation run.
 
     One-step suites use input dimension ``d`` with ``h = 3d/2``, ``n = 2d`` (the defaults at d = 1000);
+    the BBP suite runs at ``bbp_d`` (its per-seed threshold estimate scatters like d^−⅓ while a seed costs
+    like d³, so many seeds at a smaller size measure the threshold best);
     ``finite_size_ds`` are the dimensions of the finite-size suite, ``finite_size_draws`` the number of
     cheap plug-in draws per size behind its control-variate estimate; the multi-step suite trains at
     ``multi_step_d`` and compares n with ``multi_step_large_n`` (both in units of d).
@@ -61,6 +63,7 @@ class Profile:
     name: str
     d: int
     seeds: int
+    bbp_d: int
     bbp_seeds: int
     spiked_shapes: tuple[tuple[int, int], ...]
     spiked_seeds: int
@@ -79,10 +82,10 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile(name="quick", d=1000, seeds=4, bbp_seeds=8, spiked_shapes=((1500, 1000), (1000, 2000)),
+    "quick": Profile(name="quick", d=1000, seeds=4, bbp_d=500, bbp_seeds=128, spiked_shapes=((1500, 1000), (1000, 2000)),
                      spiked_seeds=16, finite_size_ds=(250, 500, 1000), finite_size_seeds=4, finite_size_draws=384,
                      multi_step_d=1000, multi_step_seeds=3, multi_step_large_n=4, calibration_seeds=8),
-    "full": Profile(name="full", d=1000, seeds=8, bbp_seeds=16,
+    "full": Profile(name="full", d=1000, seeds=8, bbp_d=1000, bbp_seeds=128,
                     spiked_shapes=((1500, 1000), (1000, 2000), (2000, 2000)), spiked_seeds=6,
                     finite_size_ds=(250, 500, 1000, 2000), finite_size_seeds=6, finite_size_draws=192,
                     multi_step_d=1000, multi_step_seeds=4, multi_step_large_n=8, calibration_seeds=8),
@@ -112,8 +115,57 @@ def task_seed(suite: str, index: int, role: str = "check") -> int:
 # --------------------------------------------------------------------------- calibration
 
 
-class CalibrationError(RuntimeError):
-    """The calibration file lacks an entry a check needs (run ``python -m validation.calibrate``)."""
+class CalibrationError(ValueError):
+    """The calibration file is unreadable, lacks an entry a check needs, or holds an entry that is not a
+    finite positive scatter (rerun ``python -m validation.calibrate``): bad input, exit 2 in the CLI
+    (``validation.cli``)."""
+
+
+def _calibration_text(path: str | Path | None) -> tuple[str, str]:
+    """(text, name) of the calibration file at `path` (default: the file shipped in this package)."""
+    source = Path(path) if path is not None else resources.files("validation").joinpath(CALIBRATION_FILE)
+    try:
+        return source.read_text(encoding="utf-8"), str(source)
+    except (OSError, UnicodeDecodeError) as err:
+        raise CalibrationError(f"calibration file {source}: cannot be read ({err})") from None
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_calibration_entry(entry: Any, profile: str, suites: tuple[str, ...], where: str) -> None:
+    """Raise :class:`CalibrationError` naming `where` (the file), the entry and the problem unless the
+    profile's `entry` records every suite of `suites` (its fingerprint and check keys) and every key's
+    scatter is a finite positive number (and its mean, where recorded, a finite number)."""
+    def fail(what: str, problem: str, suite: str | None = None) -> None:
+        redo = f"python -m validation.calibrate --profile {profile}" + (f" --only {suite}" if suite else "")
+        raise CalibrationError(f"calibration file {where}: profile {profile!r}, {what}: {problem} (rerun {redo})")
+
+    if not isinstance(entry, dict):
+        fail("entry", f"expected an object, got {type(entry).__name__}")
+    for part in ("scatter", "runs"):
+        if not isinstance(entry.get(part), dict):
+            fail(f"'{part}'", "missing or not an object")
+    scatter, mean = entry["scatter"], entry.get("mean", {})
+    for suite in suites:
+        run = entry["runs"].get(suite)
+        if not isinstance(run, dict) or not isinstance(run.get("fingerprint"), dict) or not isinstance(
+                run.get("keys"), list) or not run["keys"]:
+            fail(f"suite {suite!r}", "no calibration run with a fingerprint and its check keys", suite)
+        for key in run["keys"]:
+            value = scatter.get(key)
+            if not _is_real(value) or not math.isfinite(value) or value <= 0:
+                problem = "missing" if key not in scatter else f"{value!r} is not a finite positive number"
+                fail(f"scatter[{key!r}]", problem, suite)
+            if key in mean and not (_is_real(mean[key]) and math.isfinite(mean[key])):
+                fail(f"mean[{key!r}]", f"{mean[key]!r} is not a finite number", suite)
+        constants = entry.get("constants", {})
+        for key in run.get("constants", []):
+            value = constants.get(key) if isinstance(constants, dict) else None
+            if not _is_real(value) or not math.isfinite(value):
+                problem = "missing" if value is None else f"{value!r} is not a finite number"
+                fail(f"constants[{key!r}]", problem, suite)
 
 
 @dataclass
@@ -121,7 +173,8 @@ class Calibration:
     """Seed-to-seed scatter of every check's per-seed error, measured on calibration seeds.
 
     ``scatter[key]`` is the sample standard deviation (ddof = 1) of the per-seed error of the check with
-    that key; ``meta`` says how it was produced (profile sizes, seeds, date, code version, command).
+    that key; ``meta`` says how it was produced (profile sizes, seeds, date, code version, command, and
+    per suite in ``meta["runs"]`` its date, fingerprint and check keys, :mod:`validation.fingerprint`).
     In recording mode (:meth:`recorder`) the calibration collects the scatter of what it observes instead.
     """
 
@@ -131,6 +184,8 @@ class Calibration:
     recording: bool = False
     #: mean of each recorded error on the calibration seeds: the measured bias, for the record
     mean: dict[str, float] = field(default_factory=dict)
+    #: constants of a check's measurement rule measured in calibration runs (e.g. the BBP suite's c★)
+    constants: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def recorder(cls, profile: str) -> Calibration:
@@ -138,25 +193,66 @@ class Calibration:
         return cls(profile=profile, scatter={}, recording=True)
 
     @classmethod
-    def load(cls, profile: str, path: str | Path | None = None) -> Calibration:
-        """The calibration of `profile` from `path` (default: the file shipped in this package)."""
-        text = (Path(path).read_text() if path is not None
-                else resources.files("validation").joinpath(CALIBRATION_FILE).read_text())
-        data = json.loads(text)
-        if profile not in data.get("profiles", {}):
-            raise CalibrationError(f"calibration file has no profile {profile!r}: run "
-                                   f"python -m validation.calibrate --profile {profile}")
-        entry = data["profiles"][profile]
-        meta = {k: v for k, v in entry.items() if k not in ("scatter", "mean")}
-        meta.update({k: data[k] for k in ("version", "command") if k in data})
-        return cls(profile=profile, scatter=dict(entry["scatter"]), meta=meta, mean=dict(entry.get("mean", {})))
+    def load(cls, profile: str, path: str | Path | None = None, suites: tuple[str, ...] | None = None) -> Calibration:
+        """The calibration of `profile` from `path` (default: the file shipped in this package), checked
+        (:func:`check_calibration_entry`) for the suites in `suites` (default: all) before anything runs."""
+        from validation import SUITES
 
-    def observe(self, key: str, errors: Any) -> None:
-        """Recording mode: remember the sample sd of `errors` (per-seed errors) under `key`."""
+        text, where = _calibration_text(path)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise CalibrationError(f"calibration file {where}: not valid JSON ({err})") from None
+        profiles = data.get("profiles") if isinstance(data, dict) else None
+        if not isinstance(profiles, dict) or profile not in profiles:
+            raise CalibrationError(f"calibration file {where} has no profile {profile!r}: run "
+                                   f"python -m validation.calibrate --profile {profile}")
+        entry = profiles[profile]
+        check_calibration_entry(entry, profile, SUITES if suites is None else tuple(suites), where)
+        meta = {k: v for k, v in entry.items() if k not in ("scatter", "mean", "constants")}
+        meta.update({k: data[k] for k in ("version", "command") if k in data})
+        meta["file"] = where
+        return cls(profile=profile, scatter=dict(entry["scatter"]), meta=meta, mean=dict(entry.get("mean", {})),
+                   constants=dict(entry.get("constants", {})))
+
+    def stale(self, profile: Profile, suites: tuple[str, ...]) -> dict[str, list[str]]:
+        """Suite → what changed since its calibration, for every suite of `suites` whose fingerprint
+        (:mod:`validation.fingerprint`: code it reaches, profile, calibration tasks) differs now."""
+        import importlib
+
+        from validation.fingerprint import differences, package_roots, suite_fingerprint
+
+        roots = package_roots()
+        out = {}
+        for suite in suites:
+            recorded = self.meta.get("runs", {}).get(suite, {}).get("fingerprint", {})
+            plan = importlib.import_module(f"validation.{suite}").plan(profile, "calibration")
+            changes = differences(recorded, suite_fingerprint(suite, profile, plan, roots))
+            if changes:
+                out[suite] = changes
+        return out
+
+    def observe(self, key: str, errors: Any, scatter: float | None = None) -> None:
+        """Recording mode: remember the sample sd of `errors` (per-seed errors) under `key`, or `scatter`
+        when given (a check whose statistic is not a mean, e.g. a median: √n × its standard error)."""
         if self.recording:
             e = np.asarray(errors, dtype=float)
-            self.scatter[key] = float(np.std(e, ddof=1)) if e.size > 1 else math.nan
+            sd = float(np.std(e, ddof=1)) if e.size > 1 else math.nan
+            self.scatter[key] = sd if scatter is None else float(scatter)
             self.mean[key] = float(np.mean(e))
+
+    def record_constant(self, key: str, value: float) -> None:
+        """Recording mode: remember a constant of a measurement rule (ignored when judging)."""
+        if self.recording:
+            self.constants[key] = float(value)
+
+    def constant(self, key: str) -> float:
+        """A constant recorded by the calibration run (:meth:`record_constant`)."""
+        try:
+            return self.constants[key]
+        except KeyError:
+            raise CalibrationError(f"no calibrated constant {key!r} in profile {self.profile!r}: "
+                                   "run python -m validation.calibrate") from None
 
     def sd(self, key: str) -> float:
         """The calibrated scatter of `key` (nan while recording)."""
@@ -169,10 +265,15 @@ class Calibration:
                                    "run python -m validation.calibrate") from None
 
     def describe(self) -> str:
-        """One line naming the calibration (date, seeds, code version) for reports."""
+        """One line naming the calibration (seeds, command) for reports; per-suite dates: :meth:`runs`."""
         m = self.meta
-        return (f"calibration of profile {self.profile!r}: {m.get('date', '?')}, role-'calibration' seeds "
-                f"({m.get('calibration_seeds', '?')} per simulation kind), code {m.get('code_version', '?')}")
+        return (f"calibration of profile {self.profile!r}: role-'calibration' seeds "
+                f"({m.get('calibration_seeds', '?')} per simulation kind), `{m.get('command', '?')}`")
+
+    def runs(self) -> dict[str, dict[str, Any]]:
+        """Suite → its calibration run's date, code version and command, as recorded."""
+        return {suite: {k: run.get(k, "?") for k in ("date", "code_version", "command")}
+                for suite, run in self.meta.get("runs", {}).items()}
 
 
 def tolerance(calibration: Calibration, key: str, bias: float, seeds: int) -> tuple[float, float]:
@@ -291,11 +392,12 @@ class Judge:
 
     def estimate(self, name: str, error: float, prediction: float, simulated: np.ndarray, observed: np.ndarray, *,
                  relative: bool, bias: float, reason: str, seeds: int | None = None, gating: bool = True,
-                 target: str = "") -> Check:
+                 target: str = "", scatter: float | None = None) -> Check:
         """A comparison whose error estimate is `error` (signed); `observed` are the per-seed values whose
-        scatter the calibration records for this check, ``seeds`` their count in the standard error."""
+        scatter the calibration records for this check (or `scatter`, when given: √n × the standard error
+        of a statistic that is not a mean), ``seeds`` their count in the standard error."""
         key = self.key(name)
-        self.calibration.observe(key, observed)
+        self.calibration.observe(key, observed, scatter)
         count = int(np.size(observed)) if seeds is None else seeds
         tol, sd = tolerance(self.calibration, key, bias, count)
         sim_mean, sim_sd = mean_sd(simulated)

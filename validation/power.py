@@ -203,8 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", help="also write the table (markdown) to this file")
     args = parser.parse_args(argv)
     profile = PROFILES[args.profile]
+    calibration = Calibration.load(profile.name)  # checked before minutes of simulation
     sims = simulate(profile, workers=args.workers, progress=True)
-    calibration = Calibration.load(profile.name)
     baseline = not failing(sims, calibration)
     lines = [f"Detection limits, {profile.name} profile (unperturbed validation: {'PASS' if baseline else 'FAIL'})",
              "", "| perturbed prediction | smallest perturbation that fails the validation (both signs) |",

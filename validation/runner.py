@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -45,6 +45,8 @@ class Validation:
     simulations: Simulations | None = None
     #: (perturbed prediction, detection limit) rows of ``validation.power``, when asked for
     detection_limits: list[tuple[str, str]] | None = None
+    #: suite → what changed since its calibration, for suites judged with a stale calibration (accepted)
+    stale: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -110,13 +112,34 @@ def evaluate(sims: Simulations, calibration: Calibration) -> list[SuiteResult]:
     return [modules[name].evaluate(sims.profile, outputs, calibration) for name, outputs in sims.outputs.items()]
 
 
+class StaleCalibration(RuntimeError):
+    """Suites whose calibration no longer matches the code, sizes or seeds (``stale``: suite → changes)."""
+
+    def __init__(self, profile: str, stale: dict[str, list[str]]):
+        self.stale = stale
+        lines = [f"calibration stale: suite {suite!r} (profile {profile!r}): {'; '.join(changes)}"
+                 for suite, changes in stale.items()]
+        redo = f"python -m validation.calibrate --profile {profile} --only {' '.join(stale)}"
+        super().__init__("\n".join(lines + [f"recalibrate with: {redo} (or pass --accept-stale-calibration to "
+                                             "judge with it anyway; the report then marks those suites)"]))
+
+
 def run_validation(profile: Profile, only: tuple[str, ...] | None = None, workers: int = 1, progress: bool = True,
-                   calibration: Calibration | None = None) -> Validation:
+                   calibration: Calibration | None = None, accept_stale: bool = False) -> Validation:
     """Simulate the check seeds of the suites named in `only` (all by default) and judge them with the
-    profile's calibration (the shipped ``validation/calibration.json`` unless one is given)."""
+    profile's calibration (the shipped ``validation/calibration.json`` unless one is given).
+
+    Before any simulation the calibration is checked: every suite needs its entries
+    (:class:`validation.core.CalibrationError` otherwise) and a fingerprint that matches the code now
+    (:class:`StaleCalibration` otherwise, unless `accept_stale`: then the stale suites are recorded in
+    ``Validation.stale`` and the report marks them)."""
     start = time.perf_counter()
-    calibration = calibration if calibration is not None else Calibration.load(profile.name)
+    names = tuple(suite_modules(only))
+    calibration = calibration if calibration is not None else Calibration.load(profile.name, suites=names)
+    stale = calibration.stale(profile, names)
+    if stale and not accept_stale:
+        raise StaleCalibration(profile.name, stale)
     sims = simulate(profile, only, workers, progress)
     results = evaluate(sims, calibration)
     return Validation(profile=profile, suites=results, workers=workers, wall_time=time.perf_counter() - start,
-                      calibration=calibration, code_version=code_version(), simulations=sims)
+                      calibration=calibration, code_version=code_version(), simulations=sims, stale=stale)
