@@ -3,11 +3,16 @@
 Every file is written atomically through ``htcore.store``. Figures use the matplotlib object API
 (``matplotlib.figure.Figure``, no pyplot state), one function per figure, each drawing from the
 ``data`` of one or two suites.
+
+Open targets (never gating) are judged by their measured error alone (:func:`open_target_verdict`);
+``python -m validation.report --sync-readme`` regenerates the README's validation results from the
+committed reports (:func:`readme_block`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -17,7 +22,7 @@ from matplotlib.figure import Figure
 
 import theory
 from htcore import store
-from validation.core import Check
+from validation.core import K_SIGMA, Check
 from validation.runner import Validation
 
 
@@ -42,11 +47,58 @@ def summary_rows(v: Validation) -> list[list[str]]:
     return rows
 
 
+# --------------------------------------------------------------------------- open targets
+# An open target is judged by its measured error alone: "within target" only when |error| ≤ target, never
+# from the K-standard-error allowance a gating check gets (with it, a 5.5 % error would "meet" a 3 % target).
+
+#: Verdicts of an open target (:func:`open_target_verdict`).
+WITHIN_TARGET = "within target"
+STILL_OPEN = "open"
+
+
+def open_target_value(c: Check) -> float:
+    """The number the theory should reach: the bias of a comparison (its error must not exceed it), the
+    limit of a bound (``Judge.bound``: the check's tolerance)."""
+    return c.bias if c.comparison else c.tolerance
+
+
+def open_target_se(c: Check) -> float:
+    """Standard error of the measured error: for a comparison the one its tolerance uses,
+    ``(tolerance − bias)/K`` (= calibrated scatter/√seeds for an ordinary comparison; the control-variate
+    SE of finite_size); for a bound the sd/√seeds of the simulated values. nan when unknown."""
+    if c.comparison:
+        se = (c.tolerance - c.bias) / K_SIGMA
+    else:
+        se = c.sim_sd / math.sqrt(c.seeds) if c.seeds > 0 else math.nan
+    return se if math.isfinite(se) else math.nan
+
+
+def open_target_verdict(c: Check) -> str:
+    """:data:`WITHIN_TARGET` iff the measured error itself is within the target (``error ≤ target``, or
+    ``≥`` for a lower bound), else :data:`STILL_OPEN`. The standard error plays no part."""
+    target = open_target_value(c)
+    if not (math.isfinite(c.error) and math.isfinite(target)):
+        return STILL_OPEN
+    within = c.error >= target if c.relation == "≥" else c.error <= target
+    return WITHIN_TARGET if within else STILL_OPEN
+
+
+def _prediction(c: Check) -> str:
+    """The predicted value, or "–" for a bound (whose limit is not a prediction; it is the tolerance)."""
+    return _num(c.prediction) if c.comparison else "–"
+
+
 def open_target_rows(v: Validation) -> list[list[str]]:
-    """One row per open target: suite, quantity, prediction, simulation, measured error, target, met?"""
-    return [[s.name, c.name, _num(c.prediction), f"{_num(c.sim_mean)} ± {_num(c.sim_sd)}", _num(c.error),
-             c.error_kind, c.target or _num(c.tolerance), "met" if c.passed else "open", c.reason]
-            for s in v.suites for c in s.open_targets]
+    """One row per open target (:data:`OPEN_HEADER`): suite, quantity, prediction, simulation, measured
+    error ± its standard error, error kind, target, verdict from the error alone, why it is still open."""
+    rows = []
+    for s in v.suites:
+        for c in s.open_targets:
+            target = _num(open_target_value(c)) + (f" ({c.target})" if c.target else "")
+            rows.append([s.name, c.name, _prediction(c), f"{_num(c.sim_mean)} ± {_num(c.sim_sd)} ({c.seeds} seeds)",
+                         f"{_num(c.error)} ± {_num(open_target_se(c))}", c.error_kind, target,
+                         open_target_verdict(c), c.why_open or "–"])
+    return rows
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -57,9 +109,16 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), "|" + "---|" * len(header)] + [line(r) for r in rows])
 
 
+OPEN_TARGETS_NOTE = (
+    "Quantities the theory does not yet predict within the tolerance it should (never gating). Target: the "
+    "number the theory should reach (a bias for a comparison, the limit for a bound). Measured error ± SE: the "
+    "standard error is the one the check's tolerance uses, (tolerance − bias)/3 (calibrated scatter/√seeds), "
+    "or for a bound the sd/√seeds of the simulated values. Verdict from the error alone: \"within target\" "
+    "only when the measured error is within the target, else \"open\" (no 3-SE allowance). Why open: what "
+    "the theory lacks, or why the row does not gate.")
 SUMMARY_HEADER = ["suite", "gating checks passed", "open targets", "worst check", "error", "tolerance", "status"]
-OPEN_HEADER = ["suite", "quantity", "prediction", "simulation mean ± sd", "measured error", "error kind", "target",
-               "status", "why open"]
+OPEN_HEADER = ["suite", "quantity", "prediction", "simulation mean ± sd", "measured error ± SE", "error kind",
+               "target", "verdict", "why open"]
 CHECK_HEADER = ["check", "prediction", "simulation mean ± sd", "seeds", "error", "error kind", "bias",
                 "scatter (calibrated)", "tolerance", "status", "reason"]
 
@@ -69,9 +128,10 @@ def _tolerance(c: Check) -> str:
 
 
 def _check_row(c: Check) -> list[str]:
-    status = _status(c.passed) if c.gating else ("open target: met" if c.passed else "open target")
-    return [c.name, _num(c.prediction), f"{_num(c.sim_mean)} ± {_num(c.sim_sd)}", f"{c.seeds} check", _num(c.error),
-            c.error_kind, _num(c.bias), _num(c.scatter), _tolerance(c), status, c.reason]
+    status = _status(c.passed) if c.gating else f"open target: {open_target_verdict(c)}"
+    reason = c.reason + (f" — open: {c.why_open}" if not c.gating and c.why_open else "")
+    return [c.name, _prediction(c), f"{_num(c.sim_mean)} ± {_num(c.sim_sd)}", f"{c.seeds} check", _num(c.error),
+            c.error_kind, _num(c.bias), _num(c.scatter), _tolerance(c), status, reason]
 
 
 def header_lines(v: Validation) -> list[str]:
@@ -92,16 +152,16 @@ def header_lines(v: Validation) -> list[str]:
             "Tolerance policy: a comparison passes iff |mean over check seeds of the per-seed error| ≤ bias + "
             "3·(calibrated scatter)/√seeds; the bias is a constant of the check, the same in every profile. "
             "Error kinds: `|mean rel|`/`|mean abs|` relative to the simulation or absolute; bounds (`mean ≤ bound`, "
-            "`min ≥ bound`, …) compare a statistic of the simulation (error column) with a limit. Open targets are "
-            "reported with their measured error and do not change the exit code (docs/validation.md).", ""]
+            "`min ≥ bound`, …) compare a statistic of the simulation (error column) with a limit (their prediction "
+            "column is –). Open targets are reported with their measured error and do not change the exit code "
+            "(docs/validation.md).", ""]
 
 
 def markdown(v: Validation) -> str:
     """report.md: header, summary table, open targets, then one table per suite."""
     head = header_lines(v) + ["## Summary", "", markdown_table(SUMMARY_HEADER, summary_rows(v)), "",
-                              "## Open targets", "",
-                              "Quantities the theory does not yet predict within the tolerance it should "
-                              "(never gating).", "", markdown_table(OPEN_HEADER, open_target_rows(v)), ""]
+                              "## Open targets", "", OPEN_TARGETS_NOTE, "",
+                              markdown_table(OPEN_HEADER, open_target_rows(v)), ""]
     if v.detection_limits is not None:
         head += ["## Detection limits", "",
                  "Smallest perturbation of one prediction (both signs) that makes these simulations fail the "
@@ -310,3 +370,167 @@ def write_report(v: Validation, out: str | Path) -> list[Path]:
     out = Path(out)
     written = [store.write_text(out / "report.md", markdown(v)), store.write_json(out / "results.json", results_json(v))]
     return written + [store.write_figure(out / name, fig) for name, fig in figures(v).items()]
+
+
+# --------------------------------------------------------------------------- README block from the committed reports
+# The README's validation results (pass counts, detection limits, the full run's summary and open targets) are
+# generated from the committed reports, never typed: after the reports are regenerated, run
+#     python -m validation.report --sync-readme
+# (tests/validation/test_docs_numbers.py fails while the README block differs from what this produces).
+
+#: The committed reports (relative to the repository root), by profile.
+COMMITTED_REPORTS = {"quick": "docs/validation-report-quick.md", "full": "docs/validation-report-full.md"}
+README_BEGIN = ("<!-- validation-results: generated by `python -m validation.report --sync-readme` from "
+                "docs/validation-report-quick.md and docs/validation-report-full.md; do not edit by hand -->")
+README_END = "<!-- /validation-results -->"
+
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_NUMBER = re.compile(r"[-+−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+_WHERE = re.compile(r"(?:,\s*|\s+at\s+)(η = [\d.]+·η_c|d = \d+|step \d+)")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(line.strip())[1:-1]]
+
+
+def report_tables(text: str) -> dict[str, list[dict[str, str]]]:
+    """Section title (the text after ``## ``; "" before the first) → rows of the section's first markdown
+    table, each a dict by header cell."""
+    tables: dict[str, list[dict[str, str]]] = {}
+    section, lines = "", text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif line.lstrip().startswith("|") and section not in tables:
+            header = _cells(line)
+            block = []
+            i += 2  # header and separator
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                block.append(dict(zip(header, _cells(lines[i]))))
+                i += 1
+            tables[section] = block
+            continue
+        i += 1
+    return tables
+
+
+def report_facts(text: str) -> dict[str, str]:
+    """Profile, status, gating checks passed/total, code version, workers and wall time from a report's header
+    ("?" for what the header does not say)."""
+    facts = dict.fromkeys(("profile", "status", "passed", "total", "code", "workers", "wall_time"), "?")
+    head = re.search(r"^# htcore validate — (\S+) profile: \**(PASS|FAIL)\**\s*\((\d+)/(\d+) gating checks\)", text,
+                     re.MULTILINE)
+    if head:
+        facts.update(zip(("profile", "status", "passed", "total"), head.groups()))
+    code = re.search(r"^Code: (.*?)\. ", text, re.MULTILINE)
+    if code:
+        facts["code"] = code.group(1)
+    run = re.search(r"(\d+) worker\(s\), wall time (\d+) s", text)
+    if run:
+        facts["workers"], facts["wall_time"] = run.groups()
+    return facts
+
+
+def _leading_number(cell: str) -> float:
+    m = _NUMBER.match(cell.strip().replace("−", "-"))
+    return float(m.group(0)) if m else math.nan
+
+
+def _column(row: dict[str, str], prefix: str) -> str:
+    """The cell whose header starts with `prefix` ("" if none): headers may carry a suffix (" ± SE")."""
+    return next((v for k, v in row.items() if k.startswith(prefix)), "")
+
+
+def _where(values: list[str]) -> str:
+    """``["η = 12·η_c", "η = 30·η_c"]`` → ``"η = 12, 30·η_c"``; ``["step 2", "step 5"]`` → ``"step 2, 5"``."""
+    if not values:
+        return "–"
+    parts = [re.fullmatch(r"(η = |d = |step )([\d.]+)(·η_c)?", v) for v in values]
+    if all(parts) and len({(p.group(1), p.group(3)) for p in parts}) == 1:
+        return parts[0].group(1) + ", ".join(p.group(2) for p in parts) + (parts[0].group(3) or "")
+    return ", ".join(values)
+
+
+def open_target_families(rows: list[dict[str, str]]) -> list[list[str]]:
+    """The rows of a report's "Open targets" table grouped by (suite, quantity without its η / d / step):
+    suite, open target, where, target, measured error (range), rows within target (error alone ≤ target)."""
+    groups: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = {}
+    for row in rows:
+        name = row.get("quantity", "")
+        where = _WHERE.findall(name)
+        groups.setdefault((row.get("suite", ""), _WHERE.sub("", name)), []).append((where[0] if where else "", row))
+    out = []
+    for (suite, family), members in groups.items():
+        errors = [(_leading_number(_column(r, "measured error")), _column(r, "measured error").split(" ± ")[0])
+                  for _, r in members]
+        finite = sorted((e for e in errors if math.isfinite(e[0])), key=lambda e: e[0])
+        error = "–" if not finite else finite[0][1] if len(finite) == 1 else f"{finite[0][1]} … {finite[-1][1]}"
+        targets = [_leading_number(_column(r, "target")) for _, r in members]
+        target_text = sorted({_num(t) if math.isfinite(t) else _column(r, "target") for t, (_, r) in zip(targets, members)})
+        judged = [(e, t, "≥" in r.get("error kind", "")) for (e, _), t, (_, r) in zip(errors, targets, members)
+                  if math.isfinite(e) and math.isfinite(t)]
+        within = sum(e >= t if lower else e <= t for e, t, lower in judged)
+        count = f"{within} of {len(members)}" if len(judged) == len(members) else "–"
+        out.append([suite, family, _where([w for w, _ in members if w]), ", ".join(target_text), error, count])
+    return out
+
+
+def readme_block(quick: str, full: str) -> str:
+    """The README's generated validation results (between :data:`README_BEGIN` and :data:`README_END`) from
+    the texts of the committed quick and full reports."""
+    texts = {"quick": quick, "full": full}
+    facts = {p: report_facts(t) for p, t in texts.items()}
+    tables = {p: report_tables(t) for p, t in texts.items()}
+    runs = "; ".join(f"**{p}** profile {f['status']}, {f['passed']}/{f['total']} gating checks (code {f['code']}, "
+                     f"{f['workers']} worker(s), wall time {f['wall_time']} s, [report]({COMMITTED_REPORTS[p]}))"
+                     for p, f in facts.items())
+    limits = {p: {r.get("perturbed prediction", ""): r.get("detection limit", "–")
+                  for r in tables[p].get("Detection limits", [])} for p in texts}
+    names = list(dict.fromkeys([*limits["quick"], *limits["full"]]))
+    limit_rows = [[n, limits["quick"].get(n, "–"), limits["full"].get(n, "–")] for n in names]
+    summary = tables["full"].get("Summary", [])
+    summary_header = list(summary[0]) if summary else SUMMARY_HEADER
+    family_header = ["suite", "open target", "at", "target", "measured error", "rows within target"]
+    lines = [README_BEGIN, f"Committed reports: {runs}.", "",
+             "Detection limits (each report's table \"Detection limits\"):", "",
+             markdown_table(["perturbed prediction", "quick detects", "full detects"], limit_rows), "",
+             "Summary of the full run:", "",
+             markdown_table(summary_header, [[r.get(h, "") for h in summary_header] for r in summary]), "",
+             ("Open targets of the full run, grouped (the report's table \"Open targets\" gives every row with its "
+              "standard error and why it is open; a row is within target only when its measured error itself is):"), "",
+             markdown_table(family_header, open_target_families(tables["full"].get("Open targets", []))),
+             README_END]
+    return "\n".join(lines)
+
+
+def readme_with_block(readme: str, block: str) -> str:
+    """`readme` with the text from :data:`README_BEGIN` to :data:`README_END` (inclusive) replaced by `block`."""
+    start, end = readme.find(README_BEGIN), readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError("README has no generated validation-results block (markers README_BEGIN/README_END)")
+    return readme[:start] + block + readme[end + len(README_END):]
+
+
+def sync_readme(root: str | Path = ".") -> bool:
+    """Rewrite the README's generated block from the committed reports under `root`; True if it changed."""
+    root = Path(root)
+    texts = {p: (root / path).read_text(encoding="utf-8") for p, path in COMMITTED_REPORTS.items()}
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    updated = readme_with_block(readme, readme_block(texts["quick"], texts["full"]))
+    if updated != readme:
+        store.write_text(root / "README.md", updated)
+    return updated != readme
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m validation.report",
+                                     description="regenerate the README's validation results from the committed reports")
+    parser.add_argument("--sync-readme", action="store_true", required=True,
+                        help=f"rewrite the README block between the markers from {', '.join(COMMITTED_REPORTS.values())}")
+    parser.add_argument("--root", default=".", help="repository root (default: the current directory)")
+    args = parser.parse_args()
+    print("README.md updated" if sync_readme(args.root) else "README.md already up to date")
