@@ -102,12 +102,16 @@ class Judge:
         self._judge(name, pred - sim, bound, "error")
 
     def ks(self, name: str, cdf: Callable[[np.ndarray], np.ndarray], eigenvalues: np.ndarray,
-           bound: Scatter) -> None:
-        """KS distance between a predicted eigenvalue law (its CDF) and sorted simulated eigenvalues,
-        at most ``bias + K·sd``; mutation: the law rescaled by 1.02^±1 in singular value (1.02^±2 in
-        eigenvalue)."""
+           bound: Scatter, points: np.ndarray | None = None) -> None:
+        """KS distance between a predicted eigenvalue law (its CDF) and sorted simulated eigenvalues
+        (over the sample, or at the given ``points`` only), at most ``bias + K·sd``; mutation: the law
+        rescaled by 1.02^±1 in singular value (1.02^±2 in eigenvalue)."""
         scale = SIGMA_FACTOR ** (2 * self._sign(name))
-        ks = ks_distance(np.asarray(cdf(eigenvalues / scale)))
+        if points is None:
+            ks = ks_distance(np.asarray(cdf(eigenvalues / scale)))
+        else:
+            empirical = np.searchsorted(eigenvalues, points, side="right") / eigenvalues.size
+            ks = float(np.max(np.abs(np.asarray(cdf(points / scale)) - empirical)))
         self.kinds.add(Scatter)
         if ks > bound.bias + K * bound.sd:
             self.failures[name] = f"{name}: KS {ks:.4f}, allowed ≤ {bound.bias + K * bound.sd:.4f}"
