@@ -33,7 +33,7 @@ from pathlib import Path
 
 from htcore import store
 from validation import SUITES
-from validation.core import CALIBRATION_FILE, PROFILES, Calibration, Profile
+from validation.core import CALIBRATION_FILE, PROFILES, Calibration, Profile, values_digest
 from validation.fingerprint import package_roots, suite_fingerprint
 from validation.runner import code_version, evaluate, simulate
 
@@ -54,6 +54,7 @@ def suite_runs(profile: Profile, suites: tuple[str, ...], recorder: Calibration,
                        "fingerprint": suite_fingerprint(suite, profile, plan, roots),
                        "keys": sorted(k for k in recorder.scatter if k.split("/")[0] == suite),
                        "constants": sorted(k for k in recorder.constants if k.split("/")[0] == suite)}
+        runs[suite]["values"] = values_digest(runs[suite], recorder.scatter, recorder.mean, recorder.constants)
     return runs
 
 

@@ -27,6 +27,7 @@ in its own table with its measured error and does not change the exit code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import zlib
@@ -134,10 +135,19 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def values_digest(run: dict, scatter: dict, mean: dict, constants: dict) -> str:
+    """sha256 (16 hex digits) of one suite's recorded numbers (its keys' scatter and mean, its constants):
+    written by the calibration, compared when loading, so a number edited by hand is noticed."""
+    values = {"scatter": {k: scatter.get(k) for k in run["keys"]}, "mean": {k: mean.get(k) for k in run["keys"]},
+              "constants": {k: constants.get(k) for k in run.get("constants", [])}}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def check_calibration_entry(entry: Any, profile: str, suites: tuple[str, ...], where: str) -> None:
     """Raise :class:`CalibrationError` naming `where` (the file), the entry and the problem unless the
-    profile's `entry` records every suite of `suites` (its fingerprint and check keys) and every key's
-    scatter is a finite positive number (and its mean, where recorded, a finite number)."""
+    profile's `entry` records every suite of `suites` (its fingerprint and check keys), every key's
+    scatter is a finite positive number (its mean, where recorded, and every constant a finite number) and
+    the suite's numbers match the checksum the calibration wrote (:func:`values_digest`)."""
     def fail(what: str, problem: str, suite: str | None = None) -> None:
         redo = f"python -m validation.calibrate --profile {profile}" + (f" --only {suite}" if suite else "")
         raise CalibrationError(f"calibration file {where}: profile {profile!r}, {what}: {problem} (rerun {redo})")
@@ -147,7 +157,9 @@ def check_calibration_entry(entry: Any, profile: str, suites: tuple[str, ...], w
     for part in ("scatter", "runs"):
         if not isinstance(entry.get(part), dict):
             fail(f"'{part}'", "missing or not an object")
-    scatter, mean = entry["scatter"], entry.get("mean", {})
+    scatter, mean, constants = entry["scatter"], entry.get("mean", {}), entry.get("constants", {})
+    if not isinstance(mean, dict) or not isinstance(constants, dict):
+        fail("'mean' or 'constants'", "not an object")
     for suite in suites:
         run = entry["runs"].get(suite)
         if not isinstance(run, dict) or not isinstance(run.get("fingerprint"), dict) or not isinstance(
@@ -160,12 +172,14 @@ def check_calibration_entry(entry: Any, profile: str, suites: tuple[str, ...], w
                 fail(f"scatter[{key!r}]", problem, suite)
             if key in mean and not (_is_real(mean[key]) and math.isfinite(mean[key])):
                 fail(f"mean[{key!r}]", f"{mean[key]!r} is not a finite number", suite)
-        constants = entry.get("constants", {})
         for key in run.get("constants", []):
-            value = constants.get(key) if isinstance(constants, dict) else None
+            value = constants.get(key)
             if not _is_real(value) or not math.isfinite(value):
                 problem = "missing" if value is None else f"{value!r} is not a finite number"
                 fail(f"constants[{key!r}]", problem, suite)
+        if run.get("values") != values_digest(run, scatter, mean, constants):
+            fail(f"suite {suite!r}", "its numbers differ from those the calibration wrote (checksum 'values' "
+                 "does not match: edited by hand?)", suite)
 
 
 @dataclass

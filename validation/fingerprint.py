@@ -124,8 +124,14 @@ def _walk_outside_main(tree: ast.AST):
         todo.extend(child for child in ast.iter_child_nodes(node) if not _is_main_guard(child))
 
 
-@lru_cache(maxsize=None)
 def _parse(path: Path) -> tuple[ast.Module, str]:
+    """(tree, text) of a source file, cached while its modification time and size stay the same."""
+    stat = path.stat()
+    return _parse_cached(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(path: Path, mtime_ns: int, size: int) -> tuple[ast.Module, str]:
     text = path.read_text(encoding="utf-8")
     return ast.parse(text), text
 
@@ -205,7 +211,7 @@ def suite_fingerprint(suite: str, profile: Any, plan: list[Any], roots: Mapping[
     roots = package_roots() if roots is None else roots
     modules = {m: source_digest(_parse(module_path(m, roots))[1]) for m in module_closure(f"validation.{suite}", roots)}
     tasks = [[t.module, t.function, t.params] for t in plan]
-    return {"modules": modules, "plan": _digest_json(tasks), "profile": asdict(profile)}
+    return {"modules": modules, "plan": _digest_json(tasks), "profile": json.loads(json.dumps(asdict(profile)))}
 
 
 def differences(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:

@@ -142,7 +142,7 @@ def header_lines(v: Validation) -> list[str]:
     calibration = v.calibration.describe() if v.calibration is not None else "none"
     return [f"# htcore validate — {p.name} profile: {_status(v.passed)} ({passed}/{len(gating)} gating checks)", "",
             f"Code: {v.code_version}. One-step size d = {p.d} (h = {3 * p.d // 2}, n = {2 * p.d}), {p.seeds} check seeds "
-            f"per point ({p.bbp_seeds} for bbp); spiked shapes {[f'{h}×{d}' for h, d in p.spiked_shapes]} × "
+            f"per point ({p.bbp_seeds} at d = {p.bbp_d} for bbp); spiked shapes {[f'{h}×{d}' for h, d in p.spiked_shapes]} × "
             f"{p.spiked_seeds} seeds; finite-size ladder d = {list(p.finite_size_ds)} × {p.finite_size_seeds} seeds "
             f"+ {p.finite_size_draws} plug-in draws (at d = 1000); multi-step at d = {p.multi_step_d} × "
             f"{p.multi_step_seeds} seeds. {v.workers} worker(s), wall time {v.wall_time:.0f} s. Losses are MSE "
@@ -167,10 +167,29 @@ def markdown(v: Validation) -> str:
                  "Smallest perturbation of one prediction (both signs) that makes these simulations fail the "
                  "validation (`python -m validation.power`).", "",
                  markdown_table(["perturbed prediction", "detection limit"], [list(r) for r in v.detection_limits]), ""]
+    head += calibration_lines(v)
     body = []
     for s in v.suites:
-        body += [f"## {s.name}", "", markdown_table(CHECK_HEADER, [_check_row(c) for c in s.checks]), ""]
+        stale = v.stale.get(s.name)
+        note = ([f"**Calibration stale** (judged anyway, `--accept-stale-calibration`): {'; '.join(stale)}. "
+                 "Every row of this suite uses a scatter measured on other code.", ""] if stale else [])
+        rows = [_check_row(c) + (["calibration stale"] if stale else []) for c in s.checks]
+        header = CHECK_HEADER + (["calibration"] if stale else [])
+        body += [f"## {s.name}", "", *note, markdown_table(header, rows), ""]
     return "\n".join(head + body)
+
+
+def calibration_lines(v: Validation) -> list[str]:
+    """Per suite: when and from which code its calibration was made, and whether it is stale."""
+    if v.calibration is None:
+        return []
+    runs = v.calibration.runs()
+    rows = [[s.name, runs.get(s.name, {}).get("date", "?"), runs.get(s.name, {}).get("code_version", "?"),
+             "**stale**: " + "; ".join(v.stale[s.name]) if s.name in v.stale else "matches the code"]
+            for s in v.suites]
+    return ["## Calibration", "", f"The {v.calibration.describe()}; each suite's fingerprint (content hashes of "
+            "the code it reaches, its calibration tasks and the profile) is compared with the code before "
+            "simulating.", "", markdown_table(["suite", "calibrated", "code then", "fingerprint"], rows), ""]
 
 
 def results_json(v: Validation) -> dict:
@@ -260,15 +279,22 @@ def _finish(fig: Figure, ax, legend_size: int, **labels: str) -> Figure:
 
 
 def fig_bbp(data: dict) -> Figure:
-    """Fraction of seeds with an outlier vs η/η_c for GD and Adam."""
-    fig = Figure(figsize=(6, 4.5))
+    """Per optimizer vs η/η_c: the fraction of seeds whose gap statistic T has crossed c★ (its median
+    over seeds is the measured BBP rate) and the fraction with a clear outlier (T > DETECTION_GAP)."""
+    fig = Figure(figsize=(6.5, 4.8))
     ax = fig.subplots()
+    grid = np.linspace(min(data["grid"]), max(data["grid"]), 400)
     for k, opt in enumerate(("gd", "adam")):
-        ax.plot(data["grid"], data[opt]["fraction"], "o-", color=f"C{k}", label=f"{opt.upper()} simulated")
-        ax.axvline(float(np.nanmean(data[opt]["measured_rates"])), color=f"C{k}", ls="--", lw=0.8,
-                   label=f"{opt.upper()} BBP rate from the simulated spike strength")
+        crossings = np.array(data[opt]["crossings"], dtype=float)
+        ax.plot(grid, [(crossings <= m).mean() for m in grid], "-", color=f"C{k}",
+                label=f"{opt.upper()}: seeds with T above c★ = {data['critical_gap']:.2f}")
+        ax.plot(data["grid"], data[opt]["fraction"], "o:", ms=3, color=f"C{k}",
+                label=f"{opt.upper()}: seeds with T > {data['detection_gap']:g}")
+        ax.axvline(data[opt]["measured_rate"], color=f"C{k}", ls="--", lw=0.8,
+                   label=f"{opt.upper()} measured rate (median crossing) {data[opt]['measured_rate']:.3f}·η_c")
+    ax.axhline(0.5, color="grey", lw=0.6)
     ax.axvline(1.0, color="k", lw=0.8, ls=":", label="η_c = theory.bbp_lr")
-    return _finish(fig, ax, 8, xlabel="η / η_c", ylabel="fraction of seeds with an outlier",
+    return _finish(fig, ax, 7, xlabel="η / η_c", ylabel="fraction of seeds",
                    title=f"BBP transition after one step, d = {data['d']}")
 
 

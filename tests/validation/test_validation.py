@@ -22,7 +22,7 @@ from validation.core import PROFILES, Calibration, Check, Judge, Profile, SuiteR
 from validation.report import markdown, results_json, write_report
 from validation.runner import Validation, evaluate, run_validation, simulate, suite_modules
 
-TINY = Profile(name="tiny", d=100, seeds=3, bbp_seeds=4, spiked_shapes=((150, 100),), spiked_seeds=2,
+TINY = Profile(name="tiny", d=100, seeds=3, bbp_d=100, bbp_seeds=16, spiked_shapes=((150, 100),), spiked_seeds=2,
                finite_size_ds=(50, 100), finite_size_seeds=3, finite_size_draws=3, multi_step_d=100,
                multi_step_seeds=2, multi_step_large_n=4, calibration_seeds=3)
 FIGURES = ("spiked.png", "one_step_spectrum_gd.png", "one_step_spectrum_adam.png", "sigma1_vs_lr.png", "overlaps_vs_lr.png", "bbp_transition.png", "finite_size_error.png",
@@ -50,8 +50,15 @@ def test_calibration_file_records_how_it_was_made(tiny_calibration):
     entry = data["profiles"]["tiny"]
     assert data["command"].startswith("python -m validation.calibrate")
     assert entry["seed_role"] == "calibration" and entry["calibration_seeds"] == TINY.calibration_seeds
-    assert entry["sizes"]["d"] == TINY.d and re.match(r"\d{4}-\d\d-\d\d", entry["date"]) and entry["code_version"]
-    assert all(math.isfinite(v) and v >= 0 for v in calibration.scatter.values())
+    assert entry["sizes"]["d"] == TINY.d and set(entry["runs"]) == set(SUITES)
+    for suite, run in entry["runs"].items():  # each suite its own date, fingerprint, command and keys
+        assert re.match(r"\d{4}-\d\d-\d\d", run["date"]) and run["code_version"]
+        assert run["command"] == "python -m validation.calibrate --profile tiny --workers 2 --out " \
+                                 f"{path} --quiet"
+        assert run["fingerprint"]["modules"][f"validation.{suite}"] and run["fingerprint"]["profile"]["d"] == TINY.d
+        assert run["keys"] and all(k.startswith(f"{suite}/") and k in calibration.scatter for k in run["keys"])
+    assert entry["runs"]["bbp"]["constants"] == ["bbp/critical median of T"]
+    assert all(math.isfinite(v) and v > 0 for v in calibration.scatter.values())
     assert "calibration of profile 'tiny'" in calibration.describe()
 
 
@@ -65,7 +72,8 @@ def test_tiny_run_writes_report_json_and_figures(tiny_serial, tmp_path):
     assert all(f"## {s}" in report for s in SUITES) and "## Open targets" in report
     assert "Code: " in report and "calibration of profile 'tiny'" in report
     data = json.loads((tmp_path / "results.json").read_text())
-    assert list(data["suites"]) == list(SUITES) and data["code_version"] and data["calibration"]["date"]
+    assert list(data["suites"]) == list(SUITES) and data["code_version"]
+    assert set(data["calibration"]["runs"]) == set(SUITES)
     checks = [c for s in data["suites"].values() for c in s["checks"]]
     assert all({"prediction", "sim_mean", "error", "tolerance", "bias", "scatter", "seeds", "gating"} <= set(c)
                for c in checks)
