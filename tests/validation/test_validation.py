@@ -18,7 +18,7 @@ import pytest
 
 from htcore.cli import build_parser, main
 from validation import SUITES, calibrate, power
-from validation.core import PROFILES, Calibration, Check, Judge, Profile, SuiteResult, task_seed
+from validation.core import PROFILES, Calibration, CalibrationError, Check, Judge, Profile, SuiteResult, task_seed
 from validation.report import markdown, results_json, write_report
 from validation.runner import Validation, evaluate, run_validation, simulate, suite_modules
 
@@ -113,7 +113,7 @@ def test_tolerances_come_from_the_calibration_not_from_the_judged_seeds(tiny_cal
 
 def test_missing_calibration_entry_is_a_clear_error(tiny_calibration):
     sims = simulate(TINY, only=("scales",), workers=0, progress=False)
-    with pytest.raises(RuntimeError, match="validation.calibrate"):
+    with pytest.raises(CalibrationError, match="validation.calibrate"):
         evaluate(sims, Calibration("tiny", {}))
 
 
@@ -214,7 +214,13 @@ def test_suite_module_rejects_bad_arguments():
 
 
 def test_profiles_share_the_default_size_and_the_calibration_covers_them():
+    """Both profiles judge the one-step suites at d = 1000 (only seed counts differ), and the shipped
+    calibration was measured at exactly these profiles, for every suite (complete and finite: checked by
+    ``Calibration.load``; fresh: tests/validation/test_calibration_file.py)."""
     assert PROFILES["full"].d == PROFILES["quick"].d == 1000 and PROFILES["quick"].multi_step_d == 1000
     assert PROFILES["full"].seeds > PROFILES["quick"].seeds
-    for name in PROFILES:
-        assert Calibration.load(name).scatter
+    for name, profile in PROFILES.items():
+        calibration = Calibration.load(name)
+        assert calibration.meta["sizes"] == json.loads(json.dumps(dataclasses.asdict(profile)))
+        for suite in SUITES:
+            assert calibration.meta["runs"][suite]["fingerprint"]["profile"] == calibration.meta["sizes"]
