@@ -13,6 +13,7 @@ import math
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -224,3 +225,13 @@ def test_profiles_share_the_default_size_and_the_calibration_covers_them():
         assert calibration.meta["sizes"] == json.loads(json.dumps(dataclasses.asdict(profile)))
         for suite in SUITES:
             assert calibration.meta["runs"][suite]["fingerprint"]["profile"] == calibration.meta["sizes"]
+
+
+def test_full_profile_detects_a_ten_percent_bbp_rate():
+    """The quick profile's power is measured live above; the full profile's (128 seeds at d = 1000, minutes
+    of simulation) is read from the committed full report, produced by ``htcore validate --full --power``:
+    a ``theory.bbp_lr`` scaled by 1.1 or 0.9, every other prediction unchanged, must fail it."""
+    report = (Path(__file__).resolve().parents[2] / "docs" / "validation-report-full.md").read_text()
+    (row,) = [line for line in report.splitlines() if line.startswith("| BBP learning rate |")]
+    limit = row.split("|")[2].strip()
+    assert limit.startswith("±") and float(limit.strip("±%")) <= 10.0, row
