@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
 import tempfile
 import traceback
@@ -161,7 +162,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     overrides = dict(parse_assignment(text) for text in args.set)
     spec = sweep.load_spec(args.spec, quick=args.quick, overrides=overrides)
     out = check_writable_dir(args.out if args.out else Path("runs") / "sweeps" / spec.name, "--out")
-    kwargs = dict(workers=args.workers, retry_failed=args.retry_failed, progress=not args.quiet)
+    kwargs = dict(workers=args.workers, retry_failed=args.retry_failed, progress=not args.quiet,
+                  claim_timeout=args.claim_timeout)
     with contextlib.ExitStack() as stack:
         client = None
         if args.scheduler:
@@ -224,6 +226,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"got {text}; expected a number of seconds > 0")
+    return value
+
+
 def _add_sweep_parsers(commands) -> None:
     sweep_cmd = commands.add_parser("sweep", help="run a sweep (grid × repeats) into a results directory")
     sweep_cmd.add_argument("spec", help="sweep TOML: [base], [grid], repeats, seed (see README)")
@@ -235,6 +244,11 @@ def _add_sweep_parsers(commands) -> None:
     where.add_argument("--dask-local", type=_positive_int, metavar="N",
                        help="run on a new Dask LocalCluster of N single-threaded worker processes")
     sweep_cmd.add_argument("--retry-failed", action="store_true", help="also re-run failed runs")
+    sweep_cmd.add_argument("--claim-timeout", type=_positive_seconds, metavar="SECONDS",
+                           default=store.CLAIM_TIMEOUT,
+                           help="take over a run claimed by another sweep process on the same "
+                                "directory after this long without its heartbeat "
+                                f"(default {store.CLAIM_TIMEOUT:g})")
     sweep_cmd.add_argument("--quick", action="store_true", help="apply the spec's [quick] table")
     sweep_cmd.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                            help="fix a config field for every run (replaces a grid axis)")

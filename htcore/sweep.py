@@ -27,7 +27,10 @@ OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=NUMBA_NUM_THREADS=1 (Dask's
 default), and a task refuses to run when OPENBLAS_NUM_THREADS is not 1. So `workers` processes use
 `workers` cores and never oversubscribe them.
 
-Results go to a `SweepStore` (`htcore.store`), written by the parent process only.
+Results go to a `SweepStore` (`htcore.store`), written by the parent process only. Several sweep
+processes (each with its workers or Dask cluster) may share a directory: a parent claims a task's runs
+in the index just before a free worker starts it, so every run runs once, and heartbeats keep its
+claims alive; the claim of a parent that died is taken over after `claim_timeout` seconds.
 """
 
 from __future__ import annotations
@@ -38,9 +41,15 @@ import json
 import math
 import multiprocessing
 import os
-from collections import Counter
+import secrets
+import socket
+import sqlite3
+import threading
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -53,7 +62,7 @@ from htcore._toml import tomllib
 from htcore.config import Config, ConfigError
 from htcore.kernels import Workspace
 from htcore.problem import Problem, make_problem
-from htcore.store import SweepStore
+from htcore.store import CLAIM_TIMEOUT, SweepStore
 from htcore.train import Result, probe, train
 
 #: The Config fields `make_problem` reads: runs equal on these share β, W0, a and the data.
@@ -68,6 +77,8 @@ SPEC_KEYS = ("name", "seed", "repeats", "base", "grid", "quick")
 QUICK_KEYS = ("repeats", "base", "grid")
 LOG_RANGE_KEYS = ("log10_start", "log10_stop", "num")
 MAX_RUNS_PER_TASK = 8
+#: A live sweep process refreshes its claims `HEARTBEATS_PER_TIMEOUT` times per claim timeout.
+HEARTBEATS_PER_TIMEOUT = 4
 
 TrainFn = Callable[[Config, Problem, tuple[dict, np.ndarray]], Result]
 
@@ -323,25 +334,38 @@ def single_threaded_environment() -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _pool_outcomes(tasks: list[Task], workers: int, train_fn: TrainFn) -> Iterator[list[RunOutcome]]:
+@dataclass(frozen=True)
+class _Backend:
+    """Where tasks run: `submit(task)` returns a future of `execute_task(task)`; `wait(futures,
+    timeout)` returns the done ones, blocking until one is done or `timeout` s (None: no limit)."""
+
+    submit: Callable[[Task], Any]
+    wait: Callable[[set, float | None], set]
+
+
+@contextlib.contextmanager
+def _process_pool(workers: int, train_fn: TrainFn) -> Iterator[_Backend]:
+    """`workers` spawned worker processes; they start as tasks are submitted, so the one-thread
+    environment is kept until the pool is closed."""
     context = multiprocessing.get_context("spawn")
     with single_threaded_environment(), ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(execute_task, task, train_fn) for task in tasks]
+        yield _Backend(lambda task: pool.submit(execute_task, task, train_fn),
+                       lambda futures, timeout: wait_futures(futures, timeout, FIRST_COMPLETED).done)
+
+
+@contextlib.contextmanager
+def _dask_cluster(client: Any, train_fn: TrainFn) -> Iterator[_Backend]:
+    """The workers of the Dask cluster of `client`."""
+    from distributed import TimeoutError as DaskTimeoutError
+    from distributed import wait as wait_dask
+
+    def wait(futures: set, timeout: float | None) -> set:
         try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+            return set(wait_dask(list(futures), timeout, return_when="FIRST_COMPLETED").done)
+        except DaskTimeoutError:
+            return set()
 
-
-def _dask_outcomes(tasks: list[Task], client: Any, train_fn: TrainFn
-                   ) -> Iterator[list[RunOutcome]]:
-    from distributed import as_completed as dask_completed
-
-    futures = [client.submit(execute_task, task, train_fn, pure=False) for task in tasks]
-    for future in dask_completed(futures):
-        yield future.result()
+    yield _Backend(lambda task: client.submit(execute_task, task, train_fn, pure=False), wait)
 
 
 @contextlib.contextmanager
@@ -367,6 +391,101 @@ def _check_workers(name: str, value: Any) -> None:
         raise ConfigError(f"{name}: got {value!r}; expected an integer ≥ 1")
 
 
+def _check_seconds(name: str, value: Any) -> None:
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or value <= 0):
+        raise ConfigError(f"{name}: got {value!r}; expected a number of seconds > 0")
+
+
+# --------------------------------------------------------------------------- claims
+
+def claim_owner() -> str:
+    """A claimant id unique across hosts and processes: host name, process id and a random token."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class _Claims:
+    """This process's claims on the runs `todo` (key → (status, attempts) read at the sweep's start)
+    of the sweep directory `store`, with stale-claim timeout `timeout` seconds."""
+
+    def __init__(self, store: SweepStore, todo: dict[str, tuple[str, int]], timeout: float) -> None:
+        self.store, self.todo, self.timeout = store, todo, timeout
+        self.owner = claim_owner()
+        self.elsewhere = 0  # runs of `todo` that another process finished (or started anew) meanwhile
+        self.poll = min(1.0, timeout / HEARTBEATS_PER_TIMEOUT)  # seconds between claim attempts
+
+    def take(self, task: Task) -> tuple[Task | None, Task | None]:
+        """Claim the runs of `task`: (a task of the runs claimed, a task of the runs another live
+        process holds), None when there are none; runs another process finished are dropped."""
+        configs = {c.key(): c for c in task.configs}
+        claimed, held = self.store.claim({k: self.todo[k] for k in configs}, self.owner, self.timeout)
+        self.elsewhere += len(configs) - len(claimed) - len(held)
+        return tuple(Task(tuple(configs[k] for k in keys)) if keys else None
+                     for keys in (claimed, held))
+
+    @contextlib.contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        """While the block runs, refresh this process's claims `HEARTBEATS_PER_TIMEOUT` times per
+        timeout from a thread with its own connection; at exit release the claims still held, so the
+        runs of an interrupted sweep are free at once for another process."""
+        stop = threading.Event()
+        interval = self.timeout / HEARTBEATS_PER_TIMEOUT
+        thread = threading.Thread(target=_beat, args=(self.store.root, self.owner, interval, stop),
+                                  name="htcore-sweep-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            self.store.release(self.owner)
+
+
+def _beat(root: Path, owner: str, interval: float, stop: threading.Event) -> None:
+    """Refresh the claims of `owner` every `interval` seconds until `stop` is set."""
+    with SweepStore.open_existing(root) as store:
+        while not stop.wait(interval):
+            with contextlib.suppress(sqlite3.OperationalError):  # index locked too long: next beat
+                store.heartbeat(owner)
+
+
+def _dispatch(tasks: list[Task], claims: _Claims, backend: _Backend, slots: int
+              ) -> Iterator[list[RunOutcome]]:
+    """Run `tasks` on `backend`, at most `slots` at once, each after claiming its runs, and yield
+    each task's outcomes. Runs another live process holds are tried again every `claims.poll`
+    seconds until that process finishes them or its claim goes stale (then they are taken over)."""
+    queue, running = deque(tasks), set()
+    try:
+        _fill(queue, running, claims, backend, slots)
+        while running or queue:
+            if running:
+                free = bool(queue) and len(running) < slots
+                done = backend.wait(running, claims.poll if free else None)
+            else:
+                time.sleep(claims.poll)
+                done = set()
+            running -= done
+            _fill(queue, running, claims, backend, slots)  # before recording: workers stay busy
+            for future in done:
+                yield future.result()
+    finally:
+        for future in running:
+            future.cancel()
+
+
+def _fill(queue: deque[Task], running: set, claims: _Claims, backend: _Backend, slots: int) -> None:
+    """Submit claimed tasks until `slots` run, trying each queued task once; runs another live
+    process holds go back to the end of the queue."""
+    for _ in range(len(queue)):
+        if len(running) >= slots:
+            return
+        claimed, held = claims.take(queue.popleft())
+        if claimed is not None:
+            running.add(backend.submit(claimed))
+        if held is not None:
+            queue.append(held)
+
+
 # --------------------------------------------------------------------------- driver
 
 @dataclass(frozen=True)
@@ -378,35 +497,51 @@ class SweepReport:
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None, client: Any = None,
-              retry_failed: bool = False, progress: bool = True,
-              train_fn: TrainFn = train_shared) -> SweepReport:
+              retry_failed: bool = False, progress: bool = True, train_fn: TrainFn = train_shared,
+              claim_timeout: float = CLAIM_TIMEOUT) -> SweepReport:
     """Run the missing runs of `spec` into the sweep directory `out` and return the counts.
 
     Runs already finished there (ok, diverged, or failed unless `retry_failed`) are skipped. Work goes
     to `workers` spawned processes (default: the number of CPUs) or, with `client`, to a Dask cluster.
     `train_fn(config, problem, initial_probe) -> Result` runs one config (default `train_shared`).
+
+    Other sweep processes may share `out`: a run runs only once claimed (`SweepStore.claim`), so each
+    runs once whichever process claims it. This one returns when every run it set out to do is
+    finished: it waits for runs another process holds, and takes over a claim whose heartbeat is
+    older than `claim_timeout` seconds (its owner died). `executed` counts the runs run here.
     """
     if workers is None:
         workers = os.cpu_count() or 1
     _check_workers("workers", workers)
+    _check_seconds("claim_timeout", claim_timeout)
     runs = expand(spec)
     with SweepStore.open(out, spec.to_json(), list(spec.grid)) as store:
         store.register([(r.key, r.repeat, r.config.to_dict()) for r in runs])
         todo = store.todo(retry_failed)
         configs = [r.config for r in runs if r.key in todo]
         slots = workers if client is None else max(1, sum(client.nthreads().values()))
-        tasks = plan_tasks(configs, slots)
-        store.mark_running(todo)
-        batches = (_pool_outcomes(tasks, workers, train_fn) if client is None
-                   else _dask_outcomes(tasks, client, train_fn))
-        tally: Counter[str] = Counter()
-        with tqdm(total=len(configs), desc=spec.name, unit="run", disable=not progress) as bar:
-            for batch in batches:
-                for outcome in batch:
-                    store.record(outcome.key, outcome.status, outcome.reason, outcome.diverged_at,
-                                 outcome.wall_time, outcome.history, outcome.spectra)
-                    tally[outcome.status] += 1
-                    bar.update()
-                bar.set_postfix(tally)
+        claims = _Claims(store, todo, claim_timeout)
+        backend = (_process_pool(workers, train_fn) if client is None
+                   else _dask_cluster(client, train_fn))
+        with claims.heartbeat(), backend as pool, tqdm(total=len(configs), desc=spec.name, unit="run",
+                                                       disable=not progress) as bar:
+            tally = _record(store, _dispatch(plan_tasks(configs, slots), claims, pool, slots),
+                            claims, bar)
         counts = store.counts()
-    return SweepReport(len(configs), counts)
+    return SweepReport(sum(tally.values()), counts)
+
+
+def _record(store: SweepStore, batches: Iterator[list[RunOutcome]], claims: _Claims, bar: tqdm
+            ) -> Counter[str]:
+    """Store every outcome as it arrives and count them by status; the progress bar also counts the
+    runs finished by other processes."""
+    tally: Counter[str] = Counter()
+    for batch in batches:
+        for outcome in batch:
+            store.record(outcome.key, outcome.status, outcome.reason, outcome.diverged_at,
+                         outcome.wall_time, outcome.history, outcome.spectra)
+            tally[outcome.status] += 1
+            bar.update()
+        bar.update(sum(tally.values()) + claims.elsewhere - bar.n)
+        bar.set_postfix({**tally, **({"elsewhere": claims.elsewhere} if claims.elsewhere else {})})
+    return tally

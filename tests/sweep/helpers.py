@@ -3,6 +3,7 @@ spawned processes and Dask workers import them by name) and an exact snapshot of
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ lr = {{ log10_start = -1, log10_stop = 2, num = 3 }}
 """
 FAULTY_LR = 7.0
 DIVERGING_LR = 1e300
+SLEEPY_SECONDS = 4.0
 
 
 def tiny_spec(path: Path, text: str = TINY_SWEEP) -> Path:
@@ -53,11 +55,29 @@ def slow_train(config: Config, problem: Problem, initial_probe) -> object:
     return train_shared(config, problem, initial_probe)
 
 
+def sleepy_train(config: Config, problem: Problem, initial_probe) -> object:
+    """The default run function, `SLEEPY_SECONDS` slower: a run that outlives a short claim timeout."""
+    time.sleep(SLEEPY_SECONDS)
+    return train_shared(config, problem, initial_probe)
+
+
 def faulty_train(config: Config, problem: Problem, initial_probe) -> object:
     """The default run function, except that the run with lr = FAULTY_LR raises."""
     if config.lr == FAULTY_LR:
         raise RuntimeError("injected fault")
     return train_shared(config, problem, initial_probe)
+
+
+def index_rows(root: Path) -> dict[str, dict]:
+    """The index rows of a sweep directory by key, read directly from `index.sqlite` (while a sweep
+    may be writing it); sqlite3.OperationalError before the sweep has created the table."""
+    db = sqlite3.connect(root / "index.sqlite")
+    try:
+        cursor = db.execute("SELECT * FROM runs")
+        names = [c[0] for c in cursor.description]
+        return {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+    finally:
+        db.close()
 
 
 def _exact(values: np.ndarray) -> bytes | tuple:

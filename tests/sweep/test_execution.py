@@ -25,15 +25,6 @@ from tests.sweep.helpers import snapshot, tiny_spec, tiny_sweep
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> tuple[Path, dict]:
-    """The tiny sweep run uninterrupted with 2 workers: its directory and snapshot."""
-    out = tmp_path_factory.mktemp("reference") / "sweep"
-    report = run_sweep(tiny_sweep(), out, workers=2, progress=False)
-    assert (report.executed, report.counts) == (12, {"ok": 12})
-    return out, snapshot(out)
-
-
 def _index(out: Path) -> dict[str, tuple]:
     with sqlite3.connect(out / "index.sqlite") as db:
         return {k: (s, a, u) for k, s, a, u in
@@ -94,7 +85,7 @@ def test_sigkill_mid_sweep_then_resume_runs_only_the_missing(reference, tmp_path
     done = {k for k, (s, _, _) in killed.items() if s == "ok"}
     assert 4 <= len(done) < 12
     assert main(["sweep", str(tiny_spec(tmp_path / "tiny.toml")), "--out", str(out),
-                 "--quiet"]) == 0
+                 "--quiet", "--claim-timeout", "1"]) == 0  # the killed sweep's claims: stale in 1 s
     assert f"ran {12 - len(done)} runs; all runs: ok 12" in capsys.readouterr().out
     resumed = _index(out)
     assert all(resumed[k] == killed[k] for k in done)  # finished runs untouched
