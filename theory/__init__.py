@@ -30,7 +30,7 @@ _EXPORTS = {
     "activation_stats": "hermite",
     "teacher_stats": "hermite",
 }
-_SUBMODULES = ("hermite", "htsr", "one_step", "rmt", "scales", "spectrum", "trajectory")
+_SUBMODULES = ("hermite", "hill", "htsr", "one_step", "rmt", "scales", "setup", "spectrum", "trajectory")
 
 __all__ = ["TheoryArgumentError", *_EXPORTS, *_SUBMODULES]
 

@@ -17,6 +17,7 @@ __all__ = [
     "check_positive",
     "check_nonnegative",
     "check_nonnegative_array",
+    "check_lr",
     "check_choice",
     "check_matrix",
     "check_vector",
@@ -87,6 +88,16 @@ def check_nonnegative_array(name: str, value: Any) -> np.ndarray:
     if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise _fail(name, value, allowed)
     return arr
+
+
+def check_lr(value: Any, name: str = "lr", *, scalar: bool = False) -> Any:
+    """The one learning-rate rule of :mod:`theory` (the engine's ``Config`` has the same): finite and >= 0.
+
+    ``lr = 0`` is allowed everywhere: it means "no step", and the prediction is then that of the initial
+    W0. ``scalar=False``: a number or an array of them, returned as a float array (the one-step functions
+    are vectorised over ``lr``); ``scalar=True``: one real number (bools rejected), returned as ``float``.
+    """
+    return check_nonnegative(name, value) if scalar else check_nonnegative_array(name, value)
 
 
 def check_choice(name: str, value: Any, allowed: Iterable[str]) -> str:

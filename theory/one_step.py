@@ -29,21 +29,11 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
-
-from ._validate import (
-    TheoryArgumentError,
-    check_bool,
-    check_choice,
-    check_matrix,
-    check_nonnegative,
-    check_nonnegative_array,
-    check_positive,
-    check_positive_int,
-    check_vector,
-)
-from .hermite import HermiteStats, activation_function, activation_stats, teacher_stats
+from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive
 from .names import OPTIMIZERS
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
+from .setup import SQRT_2_OVER_PI, AsymptoticSetup, RealisedDraw, asymptotic_setup, realise_draw
+from .spectrum import OneStepSpectrum, one_step_spectrum, plugin_one_step_spectrum
 
 __all__ = [
     "OPTIMIZERS",
@@ -62,7 +52,6 @@ __all__ = [
 
 
 Arr = float | np.ndarray
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 @dataclass(frozen=True)
@@ -101,34 +90,7 @@ class OneStepPrediction:
     bulk_edge: Arr
     signal_fraction: Arr | None
     per_neuron_alignment: Arr | None
-    spectrum: Any = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class AsymptoticSetup:
-    """Validated inputs of the asymptotic formulas (see :func:`asymptotic_setup`)."""
-
-    n: int
-    d: int
-    h: int
-    act: HermiteStats
-    mu1_star: float
-    ey2: float
-    readout_A: float
-    readout_abar: float
-    c_L: float
-    f0: bool
-
-    @property
-    def er2(self) -> float:
-        """``E[r²] = E[y²] + A·Eσ²`` (with f0), ``E[y²]`` in the no-f0 limit (docs/theory.md §3)."""
-        return self.ey2 + (self.readout_A * self.act.mean_sq if self.f0 else 0.0)
-
-    @property
-    def grad_sq(self) -> float:
-        """``G² = μ1*² + μ1²A + (d/n)(E[y²] + A·Eσ²)``; no-f0: ``μ1*² + (d/n)E[y²]`` (§3)."""
-        f0_term = self.act.mu1**2 * self.readout_A if self.f0 else 0.0
-        return self.mu1_star**2 + f0_term + (self.d / self.n) * self.er2
+    spectrum: OneStepSpectrum | list[OneStepSpectrum] | None = field(default=None, compare=False, repr=False)
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -139,7 +101,7 @@ def _check_optimizer(optimizer: Any) -> str:
 
 
 def _check_lr(lr: Any) -> tuple[np.ndarray, bool]:
-    return check_nonnegative_array("lr", lr), np.ndim(lr) == 0
+    return check_lr(lr), np.ndim(lr) == 0
 
 
 def _shape_out(x: np.ndarray, scalar: bool) -> Arr:
@@ -148,28 +110,6 @@ def _shape_out(x: np.ndarray, scalar: bool) -> Arr:
 
 def _shape_bool(x: np.ndarray, scalar: bool) -> bool | np.ndarray:
     return bool(x) if scalar else np.asarray(x, dtype=bool)
-
-
-def asymptotic_setup(*, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
-                     label_noise_std: float = 0.3, readout_A: float = 1.0, readout_abar: float | None = None,
-                     c_L: float = 2.0, f0: bool = True) -> AsymptoticSetup:
-    """Validate the asymptotic inputs and collect the Hermite and teacher constants (docs/theory.md §1).
-
-    ``readout_abar=None`` means ``√(2/π)·√readout_A`` (E|a_i| for a_i ~ N(0, A)); an explicit value must
-    satisfy ``0 < ā ≤ √A`` (Cauchy–Schwarz for ā = ‖a‖₁/h, A = ‖a‖²/h).
-    """
-    A = check_positive("readout_A", readout_A)
-    abar = _SQRT_2_OVER_PI * math.sqrt(A) if readout_abar is None else check_positive("readout_abar",
-                                                                                      readout_abar)
-    if abar > math.sqrt(A) * (1.0 + 1e-12):
-        raise TheoryArgumentError(
-            f"readout_abar={readout_abar!r}: must satisfy 0 < readout_abar <= sqrt(readout_A) = {math.sqrt(A)}")
-    f0 = check_bool("f0", f0)
-    teach = teacher_stats(teacher, label_noise_std)
-    return AsymptoticSetup(n=check_positive_int("n", n), d=check_positive_int("d", d),
-                           h=check_positive_int("h", h), act=activation_stats(activation),
-                           mu1_star=teach.mu1_star, ey2=teach.ey2, readout_A=A, readout_abar=abar,
-                           c_L=check_positive("c_L", c_L), f0=f0)
 
 
 # --------------------------------------------------------------------------- GD, asymptotic
@@ -220,11 +160,6 @@ def _gd_bulk_edge(lr: np.ndarray, er2: float, nu2: float, a2: np.ndarray, n: int
     return np.array([generalized_mp_edge(1.0 + e * a2, d) for e in np.ravel(eps2)]).reshape(np.shape(lr))
 
 
-def _gaussian_a2(h: int, A: float) -> np.ndarray:
-    """Squared readout for the asymptotic bulk: a_i = √A·Φ⁻¹((i − ½)/h), the quantiles of N(0, A)."""
-    return A * special.ndtri((np.arange(h) + 0.5) / h) ** 2
-
-
 def gd_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
     """One GD step, asymptotic form (docs/theory.md §3), loss ``(c_L/2n)Σ(f − y)²``.
 
@@ -239,7 +174,7 @@ def gd_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
     theta = _gd_theta(lr_arr, s.act.mu1, s.readout_A, s.d, s.c_L)
     s2 = _gd_spike_sq(lr_arr, s)
     proj = np.where(s2 > 0, theta**2 * s.mu1_star**2 / (s.d + np.clip(s2, 0.0, None)), 0.0)
-    edge = _gd_bulk_edge(lr_arr, s.er2, s.act.nu2, _gaussian_a2(s.h, s.readout_A), s.n, s.d, s.c_L)
+    edge = _gd_bulk_edge(lr_arr, s.er2, s.act.nu2, s.gaussian_a2(), s.n, s.d, s.c_L)
     per_neuron = _gd_per_neuron_asymptotic(lr_arr, theta, s2, s)
     return _assemble("gd", "asymptotic", lr_arr, scalar, s2, 1.0, s.h, s.d, proj, 1.0, edge, None, per_neuron)
 
@@ -282,7 +217,7 @@ def _adam_constants(s: AsymptoticSetup) -> tuple[float, float, float, float]:
     q = (2.0 / math.pi) * math.asin(kappa2 / (1.0 + kappa2))
     omega_m = 0.0
     if s.f0:
-        omega_m = -math.sqrt(s.d) * s.act.mu1**2 * s.readout_abar * _SQRT_2_OVER_PI / (
+        omega_m = -math.sqrt(s.d) * s.act.mu1**2 * s.readout_abar * SQRT_2_OVER_PI / (
             sig_xi * math.sqrt(1.0 + kappa2))
     return sig_xi, kappa2, q, omega_m
 
@@ -299,7 +234,7 @@ def adam_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
     sig_xi, kappa2, q, omega_m = _adam_constants(s)
     s_eff2 = lr_arr**2 * s.h * s.d * q + 2.0 * lr_arr * math.sqrt(s.h) * omega_m
     v_b = 1.0 + lr_arr**2 * (1.0 - q)
-    m_beta = s.act.mu1 * s.mu1_star / sig_xi * _SQRT_2_OVER_PI / math.sqrt(1.0 + kappa2)
+    m_beta = s.act.mu1 * s.mu1_star / sig_xi * SQRT_2_OVER_PI / math.sqrt(1.0 + kappa2)
     st2 = np.clip(s_eff2 / v_b, 0.0, None)
     proj = lr_arr**2 * s.h * m_beta**2 / (v_b * (s.d + st2))
     edge = np.sqrt(v_b) * (math.sqrt(s.h) + math.sqrt(s.d))
@@ -311,7 +246,7 @@ def adam_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
 # --------------------------------------------------------------------------- the eigenvalue law's fields
 
 
-def _with_law(pred: OneStepPrediction, laws: list, scalar: bool) -> OneStepPrediction:
+def _with_law(pred: OneStepPrediction, laws: list[OneStepSpectrum], scalar: bool) -> OneStepPrediction:
     """Replace the fields the eigenvalue law predicts better (docs/theory.md §8.9, measured there):
 
     * ``bulk_edge`` = √(law's upper bulk edge): the §3/§4 edges assume an iid (MP) bulk and fall 2–16 %
@@ -359,8 +294,6 @@ def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activat
     pred = gd_asymptotic(lr, setup) if opt == "gd" else adam_asymptotic(lr, setup)
     if not use_law:
         return pred
-    from .spectrum import one_step_spectrum
-
     laws = one_step_spectrum(opt, np.ravel(pred.lr), n=n, d=d, h=h, activation=activation, teacher=teacher,
                              label_noise_std=label_noise_std, c_L=c_L, readout_A=readout_A,
                              readout_abar=readout_abar, f0=f0)
@@ -412,44 +345,6 @@ def bbp_lr(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", 
 # --------------------------------------------------------------------------- plug-in forms
 
 
-@dataclass(frozen=True)
-class _Realised:
-    """Quantities computed once from (W0, a, X, y): residual, g = Xᵀr/n and projections."""
-
-    W0: np.ndarray
-    a: np.ndarray
-    r: np.ndarray
-    g: np.ndarray
-    beta: np.ndarray | None
-    act: HermiteStats
-    X: np.ndarray
-
-
-def _realise(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> _Realised:
-    """Validate one realised draw (W0, a, X, y, β) and compute ``r = y − f0(X)`` and ``g = Xᵀr/n``."""
-    W0 = check_matrix("W0", W0)
-    h, d = W0.shape
-    a = check_vector("a", a, h)
-    if not np.any(a):
-        raise TheoryArgumentError("a=<all zeros>: the readout must have at least one nonzero entry")
-    X = check_matrix("X", X, (None, d))
-    y = check_vector("y", y, X.shape[0])
-    b = None
-    if beta is not None:
-        b = check_vector("beta", beta, d)
-        if not np.any(b):
-            raise TheoryArgumentError("beta=<all zeros>: the teacher direction must be nonzero")
-        b = b / np.linalg.norm(b)
-    act = activation_stats(activation)
-    f0 = activation_function(activation)(X @ W0.T / math.sqrt(d)) @ a / math.sqrt(h)
-    r = y - f0
-    return _Realised(W0=W0, a=a, r=r, g=X.T @ r / X.shape[0], beta=b, act=act, X=X)
-
-
-#: The one validated-draw helper, shared with :mod:`theory.spectrum`.
-realise_draw = _realise
-
-
 def _proj_sq(xi_dot_b: np.ndarray | None, xi_sq: np.ndarray) -> np.ndarray | None:
     return None if xi_dot_b is None else xi_dot_b**2 / np.where(xi_sq > 0, xi_sq, 1.0)
 
@@ -466,7 +361,7 @@ def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, act
     """
     lr_arr, scalar = _check_lr(lr)
     c_L = check_positive("c_L", c_L)
-    R = _realise(W0, a, X, y, beta, activation)
+    R = realise_draw(W0, a, X, y, beta, activation)
     h, d = R.W0.shape
     norm_a = float(np.linalg.norm(R.a))
     u = R.a / norm_a
@@ -481,7 +376,7 @@ def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, act
                      None, per_neuron)
 
 
-def _gd_per_neuron_plugin(theta: np.ndarray, eps2: np.ndarray, u: np.ndarray, R: _Realised) -> np.ndarray:
+def _gd_per_neuron_plugin(theta: np.ndarray, eps2: np.ndarray, u: np.ndarray, R: RealisedDraw) -> np.ndarray:
     """mean_i (w_i0·β + θu_i g·β)² / (‖w_i0 + θu_i g‖² + ε²a_i²d): exact cos² on the rank-one model,
     plus the remainder's squared row norm ε²a_i²d (docs/theory.md §3); vectorised over θ."""
     wb, wg, ww = R.W0 @ R.beta, R.W0 @ R.g, np.einsum("ij,ij->i", R.W0, R.W0)
@@ -501,7 +396,7 @@ def adam_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None,
     """
     lr_arr, scalar = _check_lr(lr)
     check_positive("c_L", c_L)
-    R = _realise(W0, a, X, y, beta, activation)
+    R = realise_draw(W0, a, X, y, beta, activation)
     h, d = R.W0.shape
     n = R.r.size
     sig_xi = math.sqrt(float(np.mean(R.r**2)) * R.act.nu2 / n)
@@ -538,8 +433,6 @@ def plugin_one_step(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
     pred = fn(lr, W0, a, X, y, beta=beta, activation=activation, c_L=c_L)
     if not use_law:
         return pred
-    from .spectrum import plugin_one_step_spectrum
-
     laws = plugin_one_step_spectrum(opt, np.ravel(pred.lr), W0, a, X, y, beta=beta, activation=activation,
                                     c_L=c_L)
     return _with_law(pred, laws, np.ndim(lr) == 0)

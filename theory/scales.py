@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_choice, check_nonnegative_array, check_positive, check_positive_int
-from .one_step import OPTIMIZERS, _adam_constants, asymptotic_setup
+from ._validate import check_choice, check_lr, check_positive, check_positive_int
+from .names import OPTIMIZERS
+from .one_step import _adam_constants
 from .rmt import spiked_sigma1
+from .setup import AsymptoticSetup, asymptotic_setup
 
 __all__ = ["LearningRateScales", "PARAMETERISATIONS", "lr_scales", "lr_to_ba", "lr_from_ba"]
 
@@ -56,7 +58,7 @@ def lr_to_ba(lr: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float
     step): ``η_Ba = η/√d``. Vectorised over ``lr``.
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
-    arr = check_nonnegative_array("lr", lr)
+    arr = check_lr(lr)
     out = arr * _convert_factor(opt, check_positive_int("d", d), check_positive("c_L", c_L),
                                 check_positive("c_L_ba", c_L_ba))
     return float(out) if np.ndim(lr) == 0 else out
@@ -65,13 +67,13 @@ def lr_to_ba(lr: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float
 def lr_from_ba(lr_ba: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float = 1.0) -> float | np.ndarray:
     """Inverse of :func:`lr_to_ba`: GD ``η = d·η_Ba·c_L,Ba/c_L``; Adam ``η = √d·η_Ba``."""
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
-    arr = check_nonnegative_array("lr_ba", lr_ba)
+    arr = check_lr(lr_ba, "lr_ba")
     out = arr / _convert_factor(opt, check_positive_int("d", d), check_positive("c_L", c_L),
                                 check_positive("c_L_ba", c_L_ba))
     return float(out) if np.ndim(lr_ba) == 0 else out
 
 
-def _gd_scales(s: Any) -> tuple[float, float]:
+def _gd_scales(s: AsymptoticSetup) -> tuple[float, float]:
     """GD: ``η_op = (√h+√d)√d/(c_L μ1 √A G)``, ``η_F = √(hd)/(c_L √A √(μ1²G²/d + E[r²]ν²/n))``."""
     mu1, A = s.act.mu1, s.readout_A
     op = (math.sqrt(s.h) + math.sqrt(s.d)) * math.sqrt(s.d) / (s.c_L * mu1 * math.sqrt(A * s.grad_sq))
@@ -79,7 +81,7 @@ def _gd_scales(s: Any) -> tuple[float, float]:
     return op, math.sqrt(s.h * s.d / frob_per_lr_sq)
 
 
-def _adam_scales(s: Any) -> tuple[float, float]:
+def _adam_scales(s: AsymptoticSetup) -> tuple[float, float]:
     """Adam: ``η_op = (√h+√d)/σ1(√h ŝ mᵀ + N)`` (spiked formula, s = √(hdq), variance 1 − q); ``η_F = 1``."""
     q = _adam_constants(s)[2]
     unit_sigma1 = spiked_sigma1(math.sqrt(s.h * s.d * q), s.h, s.d, variance=max(1.0 - q, 1e-300))

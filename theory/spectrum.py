@@ -61,14 +61,13 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
-from ._validate import TheoryArgumentError, check_choice, check_nonnegative_array, check_positive
+from ._validate import TheoryArgumentError, check_choice, check_lr, check_nonnegative_array, check_positive
 from .hermite import teacher_function
 from .names import OPTIMIZERS
-from .one_step import realise_draw
+from .setup import SQRT_2_OVER_PI, AsymptoticSetup, asymptotic_setup, realise_draw
 
 __all__ = ["OneStepSpectrum", "one_step_spectrum", "plugin_one_step_spectrum", "profile_stieltjes"]
 
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _MAX_ATOMS = 256  # solver atoms per side above which values are grouped (top quarter kept exact)
 _HOMOTOPY_STEPS = 22
 _Y_MIN_REL = 1e-13
@@ -437,7 +436,7 @@ class _Data:
 
 
 def _realise(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> _Data:
-    """The validated draw of :func:`theory.one_step._realise` (same checks and residual) plus C = XᵀD_r²X."""
+    """The validated draw of :func:`theory.setup.realise_draw` (same checks and residual) plus C = XᵀD_r²X."""
     R = realise_draw(W0, a, X, y, beta, activation)
     if R.act.nu2 <= 0:
         raise TheoryArgumentError(f"activation={activation!r}: needs Var σ'(z) > 0 (not linear)")
@@ -470,7 +469,7 @@ def _adam_K(D: _Data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     s = np.sqrt(np.diag(Ct))
     u = D.mu1 * D.g / s
     m = special.erf(u / math.sqrt(2.0))
-    c = _SQRT_2_OVER_PI * np.exp(-0.5 * u**2) / s
+    c = SQRT_2_OVER_PI * np.exp(-0.5 * u**2) / s
     K = Ct * np.outer(c, c)
     K[np.diag_indices_from(K)] = 1.0 - m**2
     return m, K, np.clip(1.0 - m**2 - (c * s) ** 2, 0.0, None), c
@@ -540,7 +539,7 @@ def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y
     ``lr``: a scalar gives one :class:`OneStepSpectrum`, an array a list (one per entry, flattened order).
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
-    lrs = check_nonnegative_array("lr", lr)
+    lrs = check_lr(lr)
     c_L = check_positive("c_L", c_L)
     D = _realise(W0, a, X, y, beta, activation)
     if opt == "gd":
@@ -573,11 +572,11 @@ def _residual_atoms(teacher: str, label_noise_std: float, f0_var: float, n: int,
     return _compress((r**2).reshape(-1, 1), n * np.outer(w, w).ravel())
 
 
-def _gd_asymptotic(lr: float, s: Any, lamC: np.ndarray) -> OneStepSpectrum:
+def _gd_asymptotic(lr: float, s: AsymptoticSetup, lamC: np.ndarray) -> OneStepSpectrum:
     """GD asymptotic: profile ``1 + t²a_i²λ_k`` with a_i² the N(0, A) quantiles and λ_k the quantile
     atoms of C's law; ξ generic with ``‖ξ‖² = d + θ²G² − 2c_Lημ1²A`` and ``⟨ξ,β⟩ = θμ1*``."""
     h, d = s.h, s.d
-    a2 = s.readout_A * special.ndtri((np.arange(h) + 0.5) / h) ** 2
+    a2 = s.gaussian_a2()
     t2 = _gd_t2(lr, s.act.nu2, s.n, h, d, s.c_L)
     q = lamC.size
     wc = np.full(q, d / q)
@@ -622,7 +621,7 @@ def _solve_shifted(x: np.ndarray, e: np.ndarray, qf: np.ndarray, wq: np.ndarray,
     return w, t
 
 
-def _adam_asymptotic(lr: float, s: Any, K: dict[str, np.ndarray]) -> OneStepSpectrum:
+def _adam_asymptotic(lr: float, s: AsymptoticSetup, K: dict[str, np.ndarray]) -> OneStepSpectrum:
     """Adam asymptotic: bulk rows N(0, I + η²K) with K's law from :func:`_solve_shifted`; spike from the
     per-coordinate expectations over g_j ~ N(0, G²/d) atoms (see module docstring and docs)."""
     h, d = s.h, s.d
@@ -657,7 +656,7 @@ def _adam_asymptotic(lr: float, s: Any, K: dict[str, np.ndarray]) -> OneStepSpec
                            overlap_a=oa, mass=law.mass, _law=law, _profile=P)
 
 
-def _adam_K_law(s: Any, r2: np.ndarray, wr: np.ndarray, count: int = _MAX_ATOMS) -> dict[str, np.ndarray]:
+def _adam_K_law(s: AsymptoticSetup, r2: np.ndarray, wr: np.ndarray, count: int = _MAX_ATOMS) -> dict[str, np.ndarray]:
     """Asymptotic sign-row covariance K: per-coordinate g_j ~ N(0, G²/d) atoms, σ_ξ² = ν²E[r²]/n,
     ``e_j = 1 − m_j² − c_j²σ_ξ²``, ``q_j = c_j²``, ``p_μ = ν²r_μ²/n²``; returns the quantile atoms κ of
     K's eigenvalue law and the per-atom m, c, e (for the spike)."""
@@ -667,7 +666,7 @@ def _adam_K_law(s: Any, r2: np.ndarray, wr: np.ndarray, count: int = _MAX_ATOMS)
     g = math.sqrt(s.grad_sq / d) * special.ndtri(u)
     x = s.act.mu1 * g / math.sqrt(sig2)
     m = special.erf(x / math.sqrt(2.0))
-    c = _SQRT_2_OVER_PI * np.exp(-0.5 * x**2) / math.sqrt(sig2)
+    c = SQRT_2_OVER_PI * np.exp(-0.5 * x**2) / math.sqrt(sig2)
     e = np.clip(1.0 - m**2 - c**2 * sig2, 0.0, None)
     wq = np.full(count, d / count)
     p, wp = s.act.nu2 * r2[:, 0] / n**2, wr
@@ -689,10 +688,8 @@ def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activa
     meaning of :func:`theory.predict_one_step`. ``lr``: a scalar gives one :class:`OneStepSpectrum`, an
     array a list (one per entry, flattened order).
     """
-    from .one_step import asymptotic_setup
-
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
-    lrs = check_nonnegative_array("lr", lr)
+    lrs = check_lr(lr)
     s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
                          c_L=c_L, f0=f0)

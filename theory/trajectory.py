@@ -60,9 +60,10 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
-from ._validate import TheoryArgumentError, check_choice, check_nonnegative, check_positive, check_positive_int
+from ._validate import TheoryArgumentError, check_choice, check_lr, check_nonnegative, check_positive, check_positive_int
 from .hermite import activation_derivative, activation_function, activation_stats, teacher_stats
-from .one_step import OPTIMIZERS
+from .hill import hill_alpha
+from .names import ACTIVATIONS, OPTIMIZERS
 from .rmt import mp_zero_atom
 
 __all__ = ["TrajectoryPrediction", "predict_trajectory", "TwoStepGD", "gd_two_step", "count_outliers", "hill_alpha",
@@ -108,21 +109,6 @@ class TrajectoryPrediction:
 
 
 # --------------------------------------------------------------------------- spectral read-outs
-
-
-def hill_alpha(eigenvalues: Any) -> float:
-    """α_Hill with xmin at the median: ``1 + k/Σ_{j≥i} ln(λ_(j)/λ_(i))``, i = ⌊N/2⌋, k = N − i.
-
-    Over the nonzero eigenvalues (those above 10·N·ε_machine·λ_max), as docs/model.md §5.5 defines it.
-    """
-    lam = np.sort(np.asarray(eigenvalues, dtype=float).ravel())
-    if lam.size == 0 or lam[-1] <= 0:
-        raise TheoryArgumentError(f"eigenvalues=<{lam.size} values, max {lam.max() if lam.size else None}>: "
-                                  "must contain at least one positive eigenvalue")
-    lam = lam[lam > 10.0 * lam.size * np.finfo(float).eps * lam[-1]]
-    i = lam.size // 2
-    logs = np.log(lam[i:] / lam[i])
-    return math.inf if logs.sum() == 0 else 1.0 + (lam.size - i) / float(logs.sum())
 
 
 def count_outliers(singular_values: Any, gap: float = OUTLIER_GAP, max_outliers: int = MAX_OUTLIERS
@@ -439,7 +425,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     Cost ≈ 1–2 s per step at h = 1500, d = 1000 (one d×d eigendecomposition per step).
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
-    lr = check_positive("lr", lr)
+    lr = check_lr(lr, scalar=True)
     steps = check_positive_int("steps", steps)
     gamma = check_positive("lr_gamma", lr_gamma)
     if gamma > 1.0:
@@ -455,7 +441,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     if not isinstance(coherent_he2, (bool, np.bool_)):
         raise TheoryArgumentError(f"coherent_he2={coherent_he2!r}: must be True or False")
     teach = teacher_stats(teacher, label_noise_std)
-    act = check_choice("activation", activation, ("tanh", "erf", "relu", "gelu"))
+    act = check_choice("activation", activation, ACTIVATIONS)
     activation_stats(act)
     setup = _Setup(optimizer=opt, lrs=lr * gamma ** np.arange(steps), n=check_positive_int("n", n),
                    d=check_positive_int("d", d), h=check_positive_int("h", h), sigma=activation_function(act),
@@ -503,7 +489,7 @@ def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", 
     ``⟨ξ_2, β⟩ = μ1*·E[B_λ λ]``; then the key lemma of docs/theory.md §2.3. At γ = 1 the bracket is
     the familiar ``(2 − κ_ν − κλ)``; replacing it by 1 gives the one-step spike of docs/theory.md §3.
     """
-    lr = check_positive("lr", lr)
+    lr = check_lr(lr, scalar=True)
     gamma = check_positive("lr_gamma", lr_gamma)
     n, d, h = check_positive_int("n", n), check_positive_int("d", d), check_positive_int("h", h)
     act, teach = activation_stats(activation), teacher_stats(teacher, label_noise_std)

@@ -14,12 +14,14 @@ minimum α ≈ 9) it reports a fit with α ≈ 3 instead. Compare with it only w
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from htcore.checks import SpectralInputError, check_not_constant, positive_sorted
+from theory.hill import hill_tail_alpha
 from theory.htsr import ALPHA_UNINFORMATIVE
 
 from ._kernels import _clauset_candidates, _fit_at, _ks_search, _suffix_sums
@@ -74,9 +76,12 @@ def hill_alpha(evals: Any, k: int | None = None, xmin: str | float = "median") -
 
     Tail choice: ``k`` given → the top k values (``i = N − k``); else ``xmin="median"`` →
     ``i = ⌊N/2⌋`` (docs/model.md §5.5, N counts nonzero values); else a number → the values ``≥ xmin``.
-    Raises `SpectralInputError` on bad input or a tail with fewer than two distinct values.
+    Raises `SpectralInputError` on bad input or a tail with fewer than two distinct values. The formula
+    is :func:`theory.hill.hill_tail_alpha` (one definition for the engine and the theory): the same
+    numbers as ``theory.hill.hill_alpha`` for the same nonzero eigenvalues.
     """
-    x, logs, T, _ = _prepared(evals)
+    x, _ = positive_sorted(evals)
+    check_not_constant(x)
     if k is not None:
         if not (isinstance(k, (int, np.integer)) and 2 <= k <= x.size):
             raise SpectralInputError(f"k must be an integer in [2, {x.size}], got {k!r}")
@@ -87,10 +92,10 @@ def hill_alpha(evals: Any, k: int | None = None, xmin: str | float = "median") -
         i = x.size // 2
     else:
         i = _tail_start(x, float(xmin))
-    s = T[i] - (x.size - i) * logs[i]
-    if not s > 0.0:
+    alpha = hill_tail_alpha(x, i)
+    if math.isinf(alpha):
         raise SpectralInputError(f"the tail from λ = {x[i]:.6g} is constant: α is undefined")
-    return float(1.0 + (x.size - i) / s)
+    return alpha
 
 
 def _reliability(alpha: float, n_tail: int, n_distinct: int) -> tuple[bool, str]:

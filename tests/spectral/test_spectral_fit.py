@@ -232,6 +232,34 @@ def test_hill_alpha_median_and_top_k() -> None:
     assert hill_alpha(x, xmin=float(x[-100])) == pytest.approx(top, rel=1e-12)
 
 
+def _hill_samples() -> list[np.ndarray]:
+    """ESDs of several shapes and tails: MP bulks (with and without spikes, rank-deficient with exact
+    zeros), a heavy-tailed Gram, a Pareto sample with ties."""
+    rng = np.random.default_rng(16)
+    out = [mp_esd(h, d, seed) for h, d, seed in ((150, 100, 1), (100, 150, 2), (300, 300, 3), (1500, 1000, 4))]
+    out.append(mp_esd(400, 200, 5, spikes=(30.0, 60.0)))
+    out.append(esd(rng.standard_normal((80, 20)) @ rng.standard_normal((20, 120))))  # rank 20 of 80
+    out.append(esd(rng.standard_t(2.5, size=(300, 200))))
+    out.append(np.round(pareto(2.2, 2000, 17), 1))
+    return out
+
+
+def test_hill_alpha_is_the_theory_formula_bit_for_bit() -> None:
+    """One definition: htcore's α_Hill is theory.hill's, to the last bit, on the same nonzero values."""
+    from theory.hill import hill_alpha as theory_hill
+    from theory.hill import hill_tail_alpha
+
+    samples = _hill_samples()
+    assert any(np.count_nonzero(x == 0) for x in samples)  # zeros are dropped alike
+    for x in samples:
+        assert hill_alpha(x) == theory_hill(x)
+        pos = np.sort(x[x > 0])
+        for k in (2, min(50, pos.size), pos.size // 3):
+            assert hill_alpha(x, k=k) == hill_tail_alpha(pos, pos.size - k)
+        xmin = float(pos[-min(40, pos.size - 1)])
+        assert hill_alpha(x, xmin=xmin) == hill_tail_alpha(pos, int(np.searchsorted(pos, xmin)))
+
+
 def test_hill_alpha_reference_value_at_init() -> None:
     """docs/model.md §9 Reference numbers: α_Hill ≈ 2.45 for a 1500×1000 N(0,1) matrix."""
     assert hill_alpha(mp_esd(1500, 1000, 13)) == pytest.approx(2.45, abs=0.02)

@@ -108,7 +108,7 @@ def test_decay_freezes_later_steps():
 
 @pytest.mark.parametrize("kwargs, field", [
     (dict(optimizer="sgd"), "optimizer"),
-    (dict(lr=0.0), "lr"),
+    (dict(lr=-1.0), "lr"),
     (dict(steps=0), "steps"),
     (dict(lr_gamma=1.5), "lr_gamma"),
     (dict(seed=-1), "seed"),
