@@ -26,43 +26,36 @@ import pytest
 
 from benches.conftest import PEAK_RSS_SCRIPT, paired_difference_ratio, paired_ratio
 from benches.torch_reference import TorchProcess
-from htcore import THREAD_DEFAULTS_SET, Config, make_problem, train
+from htcore import THREAD_DEFAULTS_SET, Config, Trainer, train
 from htcore.config import DTYPES, OPTIMIZERS
-from htcore.kernels import Workspace, loss_and_grad_into
-from htcore.optim import Optimizer
 from htcore.train import probe
 
 
 class Engine:
-    """One default-shape problem with the workspaces a training step and its GEMM baseline need."""
+    """One default-shape problem, the engine's `Trainer` on it (updating W in place) and the buffers of
+    the step's GEMM baseline."""
 
     def __init__(self, optimizer: str, dtype: str) -> None:
         # Tiny steps: W stays at its init, so every timed step does the same work.
         self.config = Config(optimizer=optimizer, lr=1e-9, dtype=dtype)
         c = self.config
-        self.problem = make_problem(c)
-        self.W = self.problem.W0.copy()
-        self.work = Workspace(c.n, c.h, c.d, self.W.dtype, c.activation)
-        self.optimizer = Optimizer(c, self.W.shape, self.W.dtype)
-        self.t = 0
-        self.loss = loss_and_grad_into(self.W, self.problem.a, self.problem.X, self.problem.y,
-                                       self.work)
-        self.Z = np.empty((c.n, c.h), dtype=self.W.dtype)
-        self.G = np.empty_like(self.W)
+        self.trainer = Trainer(c, in_place=True)
+        self.problem = self.trainer.problem
+        self.loss = self.trainer.current_loss()  # L(W0): the probes' network loss, as a step computes it
+        self.Z = np.empty((c.n, c.h), dtype=self.problem.W0.dtype)
+        self.G = np.empty_like(self.problem.W0)
 
     def step(self) -> None:
-        self.t += 1
-        p = self.problem
-        loss_and_grad_into(self.W, p.a, p.X, p.y, self.work)
-        self.optimizer.step(self.W, self.work.grad, self.t)
+        """One training step (`Trainer.step`): loss and gradient, optimiser update in place."""
+        self.trainer.step()
 
     def gemms(self) -> None:
-        np.matmul(self.problem.X, self.W.T, out=self.Z)
+        np.matmul(self.problem.X, self.trainer.W.T, out=self.Z)
         np.matmul(self.Z.T, self.problem.X, out=self.G)
 
     def probe(self) -> None:
         """A probe as the training loop runs it: the network loss comes from the step's evaluation."""
-        probe(self.W, self.problem, self.config, self.work, 0, network_loss=self.loss)
+        probe(self.trainer.W, self.problem, self.config, 0, network_loss=self.loss)
 
     def gemm_pairs(self, count: int) -> None:
         """`count` times the two GEMMs of a step: the baseline of `count` steps."""
@@ -94,10 +87,11 @@ def test_train_step_vs_gemms(benchmark, record_ratio, optimizer, dtype):
 
 
 def _update_times(config: Config, problem, monkeypatch) -> np.ndarray:
-    """Run `train(config, problem)` and return the seconds between its consecutive optimiser updates
-    (steps 2 … steps: each interval is one whole step of the loop, probes excluded)."""
+    """Run `train(config, problem)` and return the seconds between the ends of its consecutive steps
+    (`Trainer.step`, which ends with the optimiser update; steps 2 … steps: each interval is one whole
+    step of the loop, probes excluded)."""
     stamps: list[float] = []
-    update = Optimizer.step
+    update = Trainer.step
 
     def stamped(self, *args, **kwargs):
         done = update(self, *args, **kwargs)
@@ -105,7 +99,7 @@ def _update_times(config: Config, problem, monkeypatch) -> np.ndarray:
         return done
 
     with monkeypatch.context() as patch:
-        patch.setattr(Optimizer, "step", stamped)
+        patch.setattr(Trainer, "step", stamped)
         train(config, problem)
     return np.diff(stamps)
 

@@ -4,8 +4,8 @@ benchmark suite (it takes minutes and several GiB):
     python -m benches.large [--d 4000] [--rounds 2]
 
 For each dtype it reports
-- a training step (the body of `htcore.train`'s loop: loss and gradient, Adam update into the spare
-  buffer) over its two GEMMs, paired and alternating, median of `rounds`;
+- a training step (`htcore.Trainer.step`, the body of `htcore.train`'s loop: loss and gradient, Adam
+  update into the spare buffer) over its two GEMMs, paired and alternating, median of `rounds`;
 - the peak RSS (VmHWM of the process, as benches/bench_engine.py measures it) of
   `htcore run --set steps=2 --set probe_every=2` at that size, against the bytes of the arrays the run
   needs (`needed_bytes`: the problem, both W buffers, gradient, optimiser state, pre-activation buffer,
@@ -27,9 +27,7 @@ import time
 import numpy as np
 
 from benches.conftest import PEAK_RSS_SCRIPT
-from htcore import Config, make_problem
-from htcore.kernels import Workspace, loss_and_grad_into
-from htcore.optim import Optimizer
+from htcore import Config, Trainer
 
 GIB = 2**30
 BUDGETS_GIB = (1, 2, 4, 8, 16, 24)
@@ -63,24 +61,19 @@ def needed_bytes(config: Config) -> dict[str, int]:
 
 
 def time_step(config: Config, rounds: int) -> tuple[float, float]:
-    """Median seconds of one training step (the loop body of `train`) and of its two GEMMs."""
-    p = make_problem(config)
-    W, spare = p.W0.copy(), np.empty_like(p.W0)
-    work = Workspace(config.n, config.h, config.d, W.dtype, config.activation)
-    optimizer = Optimizer(config, W.shape, W.dtype)
-    Z = np.empty((config.n, config.h), dtype=W.dtype)
-    t = 0
+    """Median seconds of one training step (`htcore.Trainer.step`, the loop body of `train`) and of its
+    two GEMMs."""
+    trainer = Trainer(config)
+    p = trainer.problem
+    Z = np.empty((config.n, config.h), dtype=p.W0.dtype)
+    G = np.ones_like(p.W0)  # the GEMMs' output; written now so that its pages are resident, as W's are
 
     def step() -> None:
-        nonlocal W, spare, t
-        t += 1
-        loss_and_grad_into(W, p.a, p.X, p.y, work)
-        optimizer.step(W, work.grad, t, out=spare)
-        W, spare = spare, W
+        trainer.step()
 
     def gemms() -> None:
-        np.matmul(p.X, W.T, out=Z)
-        np.matmul(Z.T, p.X, out=spare)
+        np.matmul(p.X, trainer.W.T, out=Z)
+        np.matmul(Z.T, p.X, out=G)
 
     step()
     steps, base = [], []

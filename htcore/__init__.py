@@ -1,7 +1,10 @@
 """htcore: how the first-layer spectrum of a two-layer network goes from a Marchenko–Pastur bulk to a
 spike to a heavy tail, simulated with hand-written Numba kernels and checked against closed-form theory.
 
-Public names: `Config`, `ConfigError`, `make_problem`, `Problem`, `train`, `Result`.
+Public names: `Config`, `ConfigError`, `make_problem`, `Problem`, `train`, `Result` and `Trainer` (step a
+model yourself, docs/model.md "Stepping a model yourself"), plus the thread settings below. Every public
+module (`htcore.spectral`, `htcore.kernels`, `htcore.sweep`, …) lists the names other packages may use in
+its `__all__`; any other name, and every module whose name starts with `_`, is internal to htcore.
 """
 
 import os
@@ -24,7 +27,8 @@ os.environ.update(THREAD_DEFAULTS_SET)
 
 from htcore.config import Config, ConfigError  # noqa: E402
 from htcore.problem import Problem, make_problem  # noqa: E402
-from htcore.train import Result, train  # noqa: E402
+from htcore.train import Result, Trainer, train  # noqa: E402
 
-__all__ = ["Config", "ConfigError", "Problem", "Result", "make_problem", "train"]
+__all__ = ["THREAD_DEFAULTS", "THREAD_DEFAULTS_SET", "Config", "ConfigError", "Problem", "Result", "Trainer",
+           "make_problem", "train"]
 __version__ = "0.1.0"

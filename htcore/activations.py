@@ -6,7 +6,8 @@ float32 within 1 ulp of the correctly rounded value (both pinned by tests). On A
 float64 `np.tanh` falls back to scalar libm and was measured 3× slower than this kernel. It is fused into the training kernel and
 used by `apply_activation`. The other activations are applied with NumPy/SciPy ufuncs. Derivatives are
 evaluated inside the fused Numba kernels through `derivative`, selected by an integer code so that one
-compiled kernel serves all.
+compiled kernel serves all: `activation_code` turns a name into its code once (the engine's workspace
+keeps it), and `apply_activation` takes a name or a code.
 
 | name | σ(z)               | σ'(z)                      |
 |------|--------------------|----------------------------|
@@ -28,6 +29,9 @@ from numba import njit, prange, types
 from numba.extending import overload
 
 from htcore.config import ACTIVATIONS, TEACHERS, ConfigError
+
+__all__ = ["ACTIVATIONS", "ACTIVATION_CODES", "ERF", "GELU", "RELU", "TANH", "TEACHERS", "activation_code",
+           "apply_activation", "apply_activation_code", "as_activation_code", "teacher"]
 
 ACTIVATION_CODES = {name: code for code, name in enumerate(ACTIVATIONS)}
 TANH, ERF, RELU, GELU = (ACTIVATION_CODES[name] for name in ("tanh", "erf", "relu", "gelu"))
@@ -132,9 +136,27 @@ def activation_code(name: str) -> int:
     return ACTIVATION_CODES[name]
 
 
-def apply_activation(name: str, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ(z) elementwise for a named activation, written into `out` (may be `z` itself; C-contiguous)."""
-    code = activation_code(name)
+def as_activation_code(activation: str | int) -> int:
+    """The integer code of a student activation given by name (`activation_code`) or already as its code
+    (checked to be one); ConfigError otherwise."""
+    if isinstance(activation, str):
+        return activation_code(activation)
+    if (isinstance(activation, (int, np.integer)) and not isinstance(activation, bool)
+            and 0 <= activation < len(ACTIVATIONS)):
+        return int(activation)
+    raise ConfigError(f"activation: got {activation!r}; expected one of {', '.join(ACTIVATIONS)} "
+                      f"or its code 0 … {len(ACTIVATIONS) - 1}")
+
+
+def apply_activation(activation: str | int, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(z) elementwise for an activation given by name or code (`as_activation_code`), written into
+    `out` (may be `z` itself; C-contiguous)."""
+    return apply_activation_code(as_activation_code(activation), z, out)
+
+
+def apply_activation_code(code: int, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """`apply_activation` for a code already obtained from `activation_code` (not checked again: the
+    engine's buffers hold the code they validated once)."""
     if out is None:
         out = np.empty_like(z)
     if not out.flags.c_contiguous:

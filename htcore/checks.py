@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["ArrayShapeError", "ArrayTypeError", "SpectralInputError", "roundoff_tolerance"]
+
 FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 #: Relative size (in units of N·eps·max|λ|) below which a value counts as eigen-solver round-off.

@@ -31,6 +31,9 @@ from htcore.checks import SpectralInputError
 from htcore.config import Config, ConfigError, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
 
+__all__ = ["ArgParser", "BAD_INPUT_ERRORS", "EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "InputError",
+           "PLUGIN_GROUP", "build_parser", "check_writable_dir", "main", "run_command"]
+
 EXIT_INTERNAL_ERROR = 1
 EXIT_BAD_INPUT = 2
 PLUGIN_GROUP = "htcore.commands"

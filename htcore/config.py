@@ -19,6 +19,9 @@ from htcore._toml import tomllib
 # The names the closed-form theory knows are the names a run may use (defined once, in theory/).
 from theory.names import ACTIVATIONS, OPTIMIZERS, TEACHERS
 
+__all__ = ["ACTIVATIONS", "DTYPES", "EVAL_SCALINGS", "OPTIMIZERS", "TEACHERS", "TEACHER_DIRECTIONS", "Config",
+           "ConfigError", "parse_assignment"]
+
 TEACHER_DIRECTIONS = ("random", "e1")
 EVAL_SCALINGS = ("intended", "reference")
 DTYPES = ("float64", "float32")

@@ -29,6 +29,8 @@ import numpy as np
 
 from htcore.results import SweepData, load_sweep, step_curves
 
+__all__ = ["APPROX", "HEADLINES", "PAPER_ALPHA_BY_N", "PUBLISHED_ALPHA", "headline_rows", "headline_table"]
+
 #: α_Hill per step of the published code, Adam η = 1, n = 2000 (steps 0 … 10).
 PUBLISHED_ALPHA = (2.447, 2.327, 2.166, 2.036, 1.966, 1.918, 1.884, 1.861, 1.846, 1.832, 1.823)
 #: Agreement allowed for a number the paper states from one or two seeds ("≈ x").

@@ -11,6 +11,9 @@ pre-activations, written in place, so the only n×h buffer is the pre-activation
 activations other than tanh). Reductions have a fixed order within a row and rows are independent, so
 results do not depend on the number of threads. float32 inputs are computed in float32 throughout
 (tanh included); only the loss is accumulated in float64.
+
+Public: `loss_and_grad` (checks its arguments). `Workspace`, `loss_into` and `loss_and_grad_into` are
+the engine's unchecked hot path, used by `htcore.train.Trainer`; step a model through that class.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from htcore.activations import TANH, activation_code, apply_activation, derivative, tanh_scalar
+from htcore.activations import TANH, activation_code, apply_activation_code, derivative, tanh_scalar
 from htcore.checks import as_matrix, as_vector, check_dtypes_match
+
+__all__ = ["loss_and_grad"]
 
 
 class Workspace:
@@ -30,10 +35,11 @@ class Workspace:
     `pre` (n×h) holds X Wᵀ, then the delta matrix D in place; `act` is `pre` itself for tanh (fused)
     and a second n×h buffer for the other activations, whose σ is a NumPy ufunc applied to z = X Wᵀ/√d
     computed through `W_scaled` = W/√d (None for tanh, which scales inside the fused kernel).
+    `code` is the activation's integer code (`htcore.activations.activation_code`), validated here
+    once and used by every `loss_into` call.
     """
 
     def __init__(self, n: int, h: int, d: int, dtype: np.dtype, activation: str) -> None:
-        self.activation = activation
         self.code = activation_code(activation)
         self.pre = np.empty((n, h), dtype=dtype)  # X Wᵀ (or z), then D in place
         fused = self.code == TANH
@@ -105,7 +111,8 @@ def _residual_and_delta(pre, act, a, y, code, inv_sqrt_h, coef, residual):
 
 
 def loss_into(W, a, X, y, work: Workspace) -> float:
-    """Forward pass and delta matrix into `work`; returns L(W) (float64). No validation (private use).
+    """Forward pass and delta matrix into `work`; returns L(W) (float64). Arguments are not checked:
+    W (h×d), a (h,), X (n×d), y (n,) must match `work`'s shape and dtype (the engine's own calls).
 
     tanh: one GEMM X Wᵀ, the 1/√d scaling fused into the kernel; other activations: z = X (W/√d)ᵀ, then
     their NumPy σ.
@@ -122,7 +129,7 @@ def loss_into(W, a, X, y, work: Workspace) -> float:
     else:
         np.multiply(W, dtype(1.0 / math.sqrt(d)), out=work.W_scaled)
         np.matmul(X, work.W_scaled.T, out=work.pre)
-        apply_activation(work.activation, work.pre, out=work.act)
+        apply_activation_code(work.code, work.pre, out=work.act)
         _residual_and_delta(work.pre, work.act, a, y, work.code, inv_sqrt_h, coef, work.residual)
     r = work.residual.astype(np.float64)
     return float(np.sum(r * r) / n)

@@ -28,6 +28,8 @@ from numba import njit, prange
 
 from htcore.config import Config
 
+__all__ = ["Optimizer", "frobenius_norm", "normalize_weights", "sum_squares"]
+
 
 @njit(inline="always", cache=True)
 def _row_sum_squares(row):
@@ -140,6 +142,9 @@ class Optimizer:
         return self.config.lr * self.config.lr_gamma ** (t - 1)
 
     def step(self, W: np.ndarray, G: np.ndarray, t: int, out: np.ndarray | None = None) -> bool:
+        """Update t (1-based) of W with gradient G (C-contiguous, W's shape and dtype; not checked),
+        written into `out` (W when None); True when the new W and its ‖W‖_F² are finite. To train a
+        model step by step, use `htcore.Trainer`, which calls this after the engine's gradient."""
         c = self.config
         out = W if out is None else out
         cast = W.dtype.type

@@ -9,6 +9,9 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+__all__ = ["alpha_and_sim_per_step", "curves_by_value", "esd_before_after", "esd_powerlaw", "esd_with_mp",
+           "losses_per_step", "lr_sweep_panels", "overlap_maps"]
+
 
 def esd_before_after(spectra: dict[int, np.ndarray], bins: int = 80) -> Figure:
     """Histogram (density) of log10 eigenvalues of WᵀW at the first and the last probe."""

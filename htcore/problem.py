@@ -15,6 +15,8 @@ import numpy as np
 from htcore.activations import teacher
 from htcore.config import Config
 
+__all__ = ["Problem", "make_problem", "teacher_direction"]
+
 # Fixed spawn keys: never reorder, or every seed's problem changes.
 _STREAMS = {
     "beta": 0, "W0": 1, "a": 2,

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from htcore.activations import apply_activation
+from htcore.activations import apply_activation_code, as_activation_code
 from htcore.config import EVAL_SCALINGS, ConfigError
+
+__all__ = ["ReadoutMetrics", "evaluate_readout", "features", "kernel_target_alignment", "mse", "ridge_solve"]
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,9 @@ class ReadoutMetrics:
     kta: float
 
 
-def features(X: np.ndarray, W: np.ndarray, activation: str, eval_scaling: str) -> np.ndarray:
-    """Φ = σ(X Wᵀ/s)/√h in float64, s = √d ("intended") or d ("reference")."""
-    phi = _hidden(X, _scaled_weights(W, eval_scaling), activation)
+def features(X: np.ndarray, W: np.ndarray, activation: str | int, eval_scaling: str) -> np.ndarray:
+    """Φ = σ(X Wᵀ/s)/√h in float64, s = √d ("intended") or d ("reference"); σ by name or code."""
+    phi = _hidden(X, _scaled_weights(W, eval_scaling), as_activation_code(activation))
     phi *= 1.0 / math.sqrt(W.shape[0])
     return phi
 
@@ -56,10 +58,10 @@ def _scaled_weights(W: np.ndarray, eval_scaling: str) -> np.ndarray:
     return W * W.dtype.type(1.0 / scale)
 
 
-def _hidden(X: np.ndarray, W_scaled: np.ndarray, activation: str) -> np.ndarray:
-    """S = σ(X W_scaledᵀ) in float64 (m×h), σ applied in place."""
+def _hidden(X: np.ndarray, W_scaled: np.ndarray, code: int) -> np.ndarray:
+    """S = σ(X W_scaledᵀ) in float64 (m×h), σ (given by its code) applied in place."""
     S = np.asarray(X @ W_scaled.T, dtype=np.float64)
-    return apply_activation(activation, S, out=S)
+    return apply_activation_code(code, S, out=S)
 
 
 def ridge_solve(gram: np.ndarray, phi_t_y: np.ndarray, n: int, reg_lambda: float) -> np.ndarray:
@@ -88,11 +90,14 @@ def mse(prediction: np.ndarray, target: np.ndarray) -> float:
 
 
 def evaluate_readout(W: np.ndarray, X_probe: np.ndarray, y_probe: np.ndarray, X_test: np.ndarray,
-                     y_test: np.ndarray, *, activation: str, reg_lambda: float,
+                     y_test: np.ndarray, *, activation: str | int, reg_lambda: float,
                      eval_scaling: str = "intended") -> ReadoutMetrics:
-    """Fit the ridge readout on the probe set and report train/test MSE and KTA (module docstring)."""
+    """Fit the ridge readout on the probe set and report train/test MSE and KTA (module docstring).
+
+    `activation` is σ's name or its code (`htcore.activations.activation_code`)."""
+    code = as_activation_code(activation)
     W_scaled = _scaled_weights(W, eval_scaling)
-    S = _hidden(X_probe, W_scaled, activation)
+    S = _hidden(X_probe, W_scaled, code)
     y = np.asarray(y_probe, dtype=np.float64)
     gram = S.T @ S
     s_t_y = S.T @ y
@@ -100,7 +105,7 @@ def evaluate_readout(W: np.ndarray, X_probe: np.ndarray, y_probe: np.ndarray, X_
     a_s = _cholesky_solve_in_place(gram, s_t_y, reg_lambda * S.shape[0])
     return ReadoutMetrics(
         train_loss=mse(S @ a_s, y),
-        test_loss=mse(_hidden(X_test, W_scaled, activation) @ a_s,
+        test_loss=mse(_hidden(X_test, W_scaled, code) @ a_s,
                       np.asarray(y_test, dtype=np.float64)),
         kta=kta,
     )

@@ -30,6 +30,8 @@ from htcore.store import read_spectra
 from htcore.sweep import expand, load_spec, run_sweep
 from htcore.train import train
 
+__all__ = ["FAMILIES", "ODD_ACTIVATIONS", "PAPER_CONFIGS", "VARIED", "odd_student_floor", "reproduce"]
+
 #: The sweep files of the families, shipped inside the package (a Path unless htcore runs from a zip).
 PAPER_CONFIGS = resources.files("htcore") / "configs" / "paper"
 FAMILIES = ("single_run", "lr_sweep", "vary_n", "vary_noise", "vary_lambda", "vary_decay",

@@ -19,6 +19,9 @@ import numpy as np
 
 from htcore import store
 
+__all__ = ["COUNTED", "SUMMARY_METRICS", "TABLE_METRICS", "SweepData", "format_summary", "load_sweep",
+           "mean_sd", "status_counts", "step_curves", "summarize", "write_csv"]
+
 SUMMARY_METRICS = ("train_loss", "test_loss", "network_loss", "kta", "sim", "sigma1", "alpha_hill",
                    "alpha_ks")
 TABLE_METRICS = ("train_loss", "test_loss", "kta", "sim", "alpha_hill", "alpha_ks")

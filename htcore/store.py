@@ -27,6 +27,9 @@ from htcore.config import ConfigError
 if TYPE_CHECKING:  # pyarrow is imported where a sweep uses it: `htcore run` starts without it
     import pyarrow as pa
 
+__all__ = ["DONE_STATUSES", "RUN_STATUSES", "SweepStore", "metrics_table", "read_spectra", "write_bytes",
+           "write_figure", "write_json", "write_npz", "write_parquet", "write_spectra", "write_text"]
+
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write `data` to `path` atomically (temp file in the same directory, fsync, os.replace)."""

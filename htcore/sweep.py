@@ -60,10 +60,14 @@ from tqdm.auto import tqdm
 
 from htcore._toml import tomllib
 from htcore.config import Config, ConfigError
-from htcore.kernels import Workspace
 from htcore.problem import Problem, make_problem
 from htcore.store import CLAIM_TIMEOUT, SweepStore
 from htcore.train import Result, probe, train
+
+__all__ = ["PROBE0_FIELDS", "PROBLEM_FIELDS", "WORKER_ENV", "RunOutcome", "RunSpec", "SweepReport",
+           "SweepSpec", "Task", "TrainFn", "dask_client", "execute_task", "expand", "initial_probe",
+           "load_spec", "parse_spec", "plan_tasks", "repeat_seed", "run_sweep", "single_threaded_environment",
+           "train_shared"]
 
 #: The Config fields `make_problem` reads: runs equal on these share β, W0, a and the data.
 PROBLEM_FIELDS = ("seed", "n", "d", "h", "n_test", "label_noise_std", "teacher", "teacher_direction",
@@ -278,8 +282,7 @@ def train_shared(config: Config, problem: Problem, initial_probe: tuple[dict, np
 
 def initial_probe(config: Config, problem: Problem) -> tuple[dict, np.ndarray]:
     """Step-0 probe record and ESD of problem.W0 (what `train` would record at step 0)."""
-    work = Workspace(config.n, config.h, config.d, problem.W0.dtype, config.activation)
-    return probe(problem.W0, problem, config, work, 0)
+    return probe(problem.W0, problem, config, 0)
 
 
 def execute_task(task: Task, train_fn: TrainFn = train_shared) -> list[RunOutcome]:

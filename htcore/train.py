@@ -1,5 +1,6 @@
 """The training loop: full-batch steps on the first layer W, with probes at chosen steps.
 
+`Trainer` is the engine's step, one call at a time; `train` runs it for `config.steps` steps with probes.
 Step t = 1 … steps: (weight normalisation if on) → loss and gradient at W_{t−1} → optimiser update to
 W_t. Probes run at step 0, every `probe_every` steps and at the last step; each records the metrics
 listed in `PROBE_KEYS` (see `probe`). A non-finite loss or W (or an overflowing ‖W‖_F²) stops the run,
@@ -8,10 +9,10 @@ non-finite; `W` is then the last finite iterate. Two W buffers alternate: each u
 normalisation) writes into the other one, so the previous iterate survives a diverging step without a
 copy per step.
 
-The probe of W_t is taken during step t+1, after its loss evaluation and before its update, so that the
-network's own loss L(W_t) is the one the step computes anyway (one GEMM saved per probe). With weight
-normalisation, which changes W before the loss, and after the last step, the probe runs its own
-forward pass.
+The probe of W_t is taken during step t+1, after its loss evaluation and before its update (the
+`before_update` hook of `Trainer.step`), so that the network's own loss L(W_t) is the one the step
+computes anyway (one GEMM saved per probe). With weight normalisation, which changes W before the loss,
+and after the last step, the probe runs its own forward pass.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from htcore.activations import activation_code
+from htcore.checks import ArrayShapeError, as_matrix, as_vector, check_dtypes_match
 from htcore.config import Config
 from htcore.kernels import Workspace, loss_and_grad_into, loss_into
 from htcore.optim import Optimizer, frobenius_norm, normalize_weights
@@ -30,6 +33,8 @@ from htcore.spectral.fit import hill_alpha, ks_alpha
 from htcore.spectral.linalg import esd_and_top
 from htcore.problem import Problem, make_problem
 from htcore.readout import evaluate_readout
+
+__all__ = ["PROBE_KEYS", "Result", "Trainer", "probe", "train"]
 
 PROBE_KEYS = ("step", "train_loss", "test_loss", "network_loss", "kta", "sim", "sigma1", "sigma2",
               "frobenius", "stable_rank", "alpha_hill", "alpha_ks")
@@ -55,7 +60,7 @@ class Result:
     wall_time: float = 0.0
 
 
-def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace, step: int,
+def probe(W: np.ndarray, problem: Problem, config: Config, step: int,
           network_loss: float | None = None,
           sum_squares: float | None = None) -> tuple[dict, np.ndarray]:
     """Metrics of W at `step` and its ESD (`network_loss`, when known, is L(W) already computed;
@@ -69,13 +74,24 @@ def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace, step
     - alpha_hill: Hill estimator with xmin at the median eigenvalue (docs/model.md §5.5);
     - alpha_ks: power-law MLE at the KS-optimal xmin (docs/model.md §5.6).
     """
+    return _probe(W, problem, config, activation_code(config.activation), step, network_loss,
+                  sum_squares, None)
+
+
+def _probe(W: np.ndarray, problem: Problem, config: Config, code: int, step: int,
+           network_loss: float | None, sum_squares: float | None,
+           work: Workspace | None) -> tuple[dict, np.ndarray]:
+    """`probe` with the activation's code and, for the forward pass when `network_loss` is None, the
+    buffers (`work`; new ones when None)."""
     readout = evaluate_readout(W, problem.X_probe, problem.y_probe, problem.X_test, problem.y_test,
-                               activation=config.activation, reg_lambda=config.reg_lambda,
+                               activation=code, reg_lambda=config.reg_lambda,
                                eval_scaling=config.eval_scaling)
     evals, _, _, v1 = esd_and_top(W, k=1)
     frob = frobenius_norm(W) if sum_squares is None else math.sqrt(sum_squares)
     sigma1 = math.sqrt(evals[-1])
     if network_loss is None:
+        if work is None:
+            work = Workspace(config.n, config.h, config.d, W.dtype, config.activation)
         network_loss = loss_into(W, problem.a, problem.X, problem.y, work)
     record = {
         "step": step,
@@ -92,6 +108,117 @@ def probe(W: np.ndarray, problem: Problem, config: Config, work: Workspace, step
         "alpha_ks": ks_alpha(evals),
     }
     return record, evals
+
+
+class Trainer:
+    """Full-batch training of the first layer W, one step at a time, with the engine's kernels.
+
+    `Trainer(config, problem=None, *, in_place=False)` starts from a copy of problem.W0 (the problem is
+    drawn with `make_problem(config)` when None; its arrays must have the config's n, h, d and share one
+    float dtype) with fresh optimiser state. Each `step()` is one update of `htcore.train` — weight
+    normalisation when configured, loss and gradient at W, GD or Adam update at η·γ^(t−1) — through the
+    same kernels and buffers, so the iterates are bit-identical to `train`'s.
+
+    Attributes (read them, do not assign them):
+
+    - `config`, `problem`: the run's configuration and arrays;
+    - `W`: the current iterate W_t, a read-only view of the trainer's buffer (it changes at the next
+      step: copy it to keep it);
+    - `t`: the number of steps taken;
+    - `loss`: the loss the last step evaluated, L(W_{t−1}) (at the normalised W_{t−1} with weight
+      normalisation), as a float; None before the first step;
+    - `sum_squares`: ‖W_t‖_F² from the last update (`htcore.optim.sum_squares`), None before it;
+    - `diverged_at`: the step whose loss or new W was non-finite (then `step` returned False and
+      refuses to go on), else None; `status`: "ok" or "diverged".
+
+    `in_place=False` (as `train`) keeps two W buffers: each update writes the other one, so after a
+    diverging step W is still the last finite iterate. `in_place=True` overwrites W instead (one h×d
+    buffer fewer); W then holds whatever the diverging step wrote. Both give the same numbers.
+    """
+
+    def __init__(self, config: Config, problem: Problem | None = None, *, in_place: bool = False) -> None:
+        self.config = config
+        self.problem = make_problem(config) if problem is None else problem
+        W0 = _check_problem(self.problem, config)
+        self._W = W0.copy()
+        self._spare = None if in_place else np.empty_like(self._W)  # the next iterate goes here
+        self._work = Workspace(config.n, config.h, config.d, self._W.dtype, config.activation)
+        self._optimizer = Optimizer(config, self._W.shape, self._W.dtype)
+        self.t = 0
+        self.loss: float | None = None
+        self.sum_squares: float | None = None
+        self.diverged_at: int | None = None
+
+    @property
+    def W(self) -> np.ndarray:
+        """The current iterate W_t (read-only view of the trainer's buffer)."""
+        view = self._W.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def status(self) -> str:
+        """Status: "ok", or "diverged" once a step was non-finite."""
+        return "ok" if self.diverged_at is None else "diverged"
+
+    def step(self, before_update: Callable[[float], None] | None = None) -> bool:
+        """One full-batch update W_t → W_{t+1}; returns True, or False when the loss or the new W is
+        non-finite (see `diverged_at`).
+
+        `before_update(loss)`, when given, is called after the loss and gradient are computed and
+        before the update, while `W`, `t` and `sum_squares` still describe W_t: `train` probes W_t
+        there with `probe(network_loss=loss)`, saving a forward pass. It must not write to the trainer.
+        """
+        if self.diverged_at is not None:
+            raise RuntimeError(f"Trainer.step: the run diverged at step {self.diverged_at}; "
+                               "it cannot step further")
+        t = self.t + 1
+        W = self._W
+        out = W if self._spare is None else self._spare
+        x = W  # the point where the loss is evaluated: W, or W normalised (into `out`)
+        if self.config.weight_normalization:
+            normalize_weights(W, out=out,
+                              frobenius=None if self.sum_squares is None else math.sqrt(self.sum_squares))
+            x = out
+        p = self.problem
+        loss = loss_and_grad_into(x, p.a, p.X, p.y, self._work)
+        self.loss = loss
+        if before_update is not None:
+            before_update(loss)
+        if not (math.isfinite(loss) and self._optimizer.step(x, self._work.grad, t, out=out)):
+            self.diverged_at = t
+            return False
+        if self._spare is not None:
+            self._W, self._spare = out, W
+        self.t = t
+        self.sum_squares = self._optimizer.sum_squares
+        return True
+
+    def current_loss(self) -> float:
+        """L(W_t) at the current W (one forward pass, no gradient; the trainer's buffers)."""
+        p = self.problem
+        return loss_into(self._W, p.a, p.X, p.y, self._work)
+
+    def probe(self, network_loss: float | None = None) -> tuple[dict, np.ndarray]:
+        """`probe` of the current W at step `t`: its record (`PROBE_KEYS`) and ESD. `network_loss`,
+        when known, is L(W_t) (`current_loss()` otherwise); ‖W_t‖_F² comes from the last update."""
+        return _probe(self._W, self.problem, self.config, self._work.code, self.t, network_loss,
+                      self.sum_squares, self._work)
+
+
+def _check_problem(problem: Problem, config: Config) -> np.ndarray:
+    """problem.W0 after checking that W0, a, X, y have the config's sizes and one float dtype."""
+    n, h, d = config.n, config.h, config.d
+    W0 = as_matrix("problem.W0", problem.W0, cols=d, cols_name="config.d")
+    if W0.shape[0] != h:
+        raise ArrayShapeError(f"problem.W0: got shape {W0.shape}; expected ({h}, {d}) (config.h, config.d)")
+    X = as_matrix("problem.X", problem.X, cols=d, cols_name="config.d")
+    if X.shape[0] != n:
+        raise ArrayShapeError(f"problem.X: got shape {X.shape}; expected ({n}, {d}) (config.n, config.d)")
+    a = as_vector("problem.a", problem.a, length=h, length_name="config.h")
+    y = as_vector("problem.y", problem.y, length=n, length_name="config.n")
+    check_dtypes_match(W0=W0, a=a, X=X, y=y)
+    return W0
 
 
 def _is_probe_step(t: int, config: Config) -> bool:
@@ -111,56 +238,41 @@ def train(config: Config, problem: Problem | None = None,
     share a problem (a sweep's repeat) share that work.
     """
     start = time.perf_counter()
-    problem = make_problem(config) if problem is None else problem
-    W = problem.W0.copy()
-    spare = np.empty_like(W)  # the next iterate is written here; W stays the last finite one
-    work = Workspace(config.n, config.h, config.d, W.dtype, config.activation)
-    optimizer = Optimizer(config, W.shape, W.dtype)
+    trainer = Trainer(config, problem)
     result = Result(config=config)
-    sum_squares: float | None = None  # ‖W‖_F² of the current W, from its update
 
     def publish(record: dict, evals: np.ndarray) -> None:
         result.history.append(record)
         result.spectra[record["step"]] = evals
         if on_probe is not None:
-            view = W.view()
-            view.flags.writeable = False
-            on_probe(record, view)
+            on_probe(record, trainer.W)
 
-    def record_probe(step: int, network_loss: float | None = None) -> None:
-        publish(*probe(W, problem, config, work, step, network_loss, sum_squares))
+    def probe_with_loss(loss: float) -> None:  # the due probe of W_{t−1}, inside step t
+        publish(*trainer.probe(loss))
 
-    pending = 0  # the step whose probe is due, taken during the next step (module docstring)
+    due = True  # a probe of the current W is due, taken during the next step (module docstring)
     if initial_probe is not None:
         publish(dict(initial_probe[0]), initial_probe[1])
-        pending = None
+        due = False
     steps = range(1, config.steps + 1)
     if progress:
         from tqdm.auto import tqdm
 
         steps = tqdm(steps, desc="steps", leave=False)
     for t in steps:
-        x = W  # the point where the loss is evaluated: W, or W normalised into the spare buffer
-        if config.weight_normalization:
-            if pending is not None:
-                record_probe(pending)
-                pending = None
-            normalize_weights(W, out=spare,
-                              frobenius=None if sum_squares is None else math.sqrt(sum_squares))
-            x = spare
-        loss = loss_and_grad_into(x, problem.a, problem.X, problem.y, work)
-        if pending is not None:
-            record_probe(pending, loss)
-            pending = None
-        if not (math.isfinite(loss) and optimizer.step(x, work.grad, t, out=spare)):
+        hook = None
+        if due:
+            if config.weight_normalization:
+                publish(*trainer.probe())
+            else:
+                hook = probe_with_loss
+            due = False
+        if not trainer.step(hook):
             result.status, result.diverged_at = "diverged", t
             break
-        W, spare = spare, W
-        sum_squares = optimizer.sum_squares
-        if _is_probe_step(t, config):
-            pending = t
-    if pending is not None:
-        record_probe(pending)
-    result.W = W
+        due = _is_probe_step(t, config)
+    if due:
+        publish(*trainer.probe())
+    result.W = trainer._W
     result.wall_time = time.perf_counter() - start
     return result

@@ -13,12 +13,11 @@ Runs (name: optimizer, η, steps, γ, activation):
 * ten steps, GD η ∈ {2000, 3000, 6000} and Adam η ∈ {0.3, 1.0};
 * ten steps with step decay γ = 0.5 (GD 3000, Adam 1.0) and with the erf student (GD 3000, Adam 1.0).
 
-Engine side: ``htcore.make_problem`` + ``htcore.kernels.loss_and_grad_into`` + ``htcore.optim.Optimizer``
-(the engine's own training step); after every step the eigenvalues of WᵀW and the top singular pair,
-σ1, σ2, sim = |⟨v1, β⟩|, |⟨u1, a/‖a‖⟩|, α_Hill (``htcore.spectral.hill_alpha``), the outlier count and
-bulk edge by ``theory.trajectory.count_outliers`` (the same rule as the prediction), the network MSE, the
-fraction of saturated pre-activations |w_iᵀx/√d| > 2 on 500 training inputs, and α_Hill of a Gaussian
-matrix with W_t's row norms (the row-norm-heterogeneity surrogate).
+Engine side: ``htcore.Trainer`` (the engine's own training step, that of ``htcore.train``); after every step
+the eigenvalues of WᵀW and the top singular pair, σ1, σ2, sim = |⟨v1, β⟩|, |⟨u1, a/‖a‖⟩|, α_Hill
+(``htcore.spectral.hill_alpha``), the outlier count and bulk edge by ``theory.trajectory.count_outliers`` (the
+same rule as the prediction), the network MSE, the fraction of saturated pre-activations |w_iᵀx/√d| > 2 on 500
+training inputs, and α_Hill of a Gaussian matrix with W_t's row norms (the row-norm-heterogeneity surrogate).
 """
 
 from __future__ import annotations
@@ -34,9 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import theory
-from htcore import Config, make_problem, spectral
-from htcore.kernels import Workspace, loss_and_grad_into
-from htcore.optim import Optimizer
+from htcore import Config, Trainer, spectral
 from theory.trajectory import count_outliers, gd_two_step, predict_trajectory
 
 SIZES = dict(n=2000, d=1000, h=1500)
@@ -93,19 +90,19 @@ def simulate(run: Run, seed: int) -> dict:
     """Per-step engine statistics (t = 0 … steps) of one run."""
     cfg = Config(optimizer=run.optimizer, lr=run.lr, steps=run.steps, lr_gamma=run.lr_gamma,
                  activation=run.activation, seed=seed, **SIZES)
-    p = make_problem(cfg)
-    W = p.W0.copy()
-    work = Workspace(cfg.n, cfg.h, cfg.d, W.dtype, cfg.activation)
-    opt = Optimizer(cfg, W.shape, W.dtype)
+    trainer = Trainer(cfg)
+    p = trainer.problem
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(99,)))
     Xs = p.X[:SAT_ROWS]
     recs = []
-    for t in range(1, run.steps + 1):
-        loss = loss_and_grad_into(W, p.a, p.X, p.y, work)
-        recs.append(_measure(W, p, Xs, rng, float(loss)))
-        opt.step(W, work.grad, t)
-    final = Workspace(cfg.n, cfg.h, cfg.d, W.dtype, cfg.activation)
-    recs.append(_measure(W, p, Xs, rng, float(loss_and_grad_into(W, p.a, p.X, p.y, final))))
+
+    def measure_before_update(loss: float) -> None:  # W_{t−1} and the loss step t computed at it
+        recs.append(_measure(trainer.W, p, Xs, rng, float(loss)))
+
+    for _ in range(run.steps):
+        if not trainer.step(measure_before_update):
+            raise RuntimeError(f"{run.name}, seed {seed}: the run diverged at step {trainer.diverged_at}")
+    recs.append(_measure(trainer.W, p, Xs, rng, trainer.current_loss()))
     return {k: [r[k] for r in recs] for k in METRICS}
 
 

@@ -4,7 +4,7 @@ Runs (docs/model.md "Experiment families"): GD η ∈ {1000, 2000, 3000} and Ada
 n = 2d, and Adam η = 1 again with the profile's larger n. At d ≠ 1000 the learning rates are rescaled by
 ``theory.bbp_lr(d)/theory.bbp_lr(1000)`` (GD's BBP rate grows like d^¾h^¼, Adam's like (hd)^−¼), so each
 run keeps its position relative to the thresholds; at d = 1000 they are the reference values.
-Each step is the engine's (``htcore.kernels.loss_and_grad_into`` + ``htcore.optim.Optimizer``); after
+Each step is the engine's (``htcore.Trainer.step``, the step of ``htcore.train``); after
 every step only what this suite needs is measured: α_Hill of the ESD (``htcore.spectral.hill_alpha``,
 xmin at the median), σ1 and sim = |⟨v1, β⟩| (``htcore.spectral.top_singular``).
 
@@ -38,9 +38,7 @@ from dataclasses import replace
 import numpy as np
 
 import theory
-from htcore import Config, make_problem, spectral
-from htcore.kernels import Workspace, loss_and_grad_into
-from htcore.optim import Optimizer
+from htcore import Config, Trainer, spectral
 from validation.bbp import DETECTION_GAP, gap_statistic
 from validation.core import K_SIGMA, Calibration, Check, Judge, Profile, SuiteResult, Task, mean_sd, task_seed
 from validation.onestep import sizes
@@ -84,15 +82,14 @@ def measure(W: np.ndarray, beta: np.ndarray) -> dict[str, float]:
 def simulate(optimizer: str, lr: float, n: int, d: int, seed: int) -> dict:
     """Per-step measurements (steps 0…STEPS) of one engine run."""
     config = Config(optimizer=optimizer, lr=lr, n=n, d=d, h=sizes(d)["h"], steps=STEPS, seed=seed)
-    p = make_problem(config)
-    W = p.W0.copy()
-    work = Workspace(n, config.h, d, W.dtype, config.activation)
-    optimizer_state = Optimizer(config, W.shape, W.dtype)
-    records = [measure(W, p.beta)]
-    for t in range(1, STEPS + 1):
-        loss_and_grad_into(W, p.a, p.X, p.y, work)
-        optimizer_state.step(W, work.grad, t)
-        records.append(measure(W, p.beta))
+    trainer = Trainer(config)
+    beta = trainer.problem.beta
+    records = [measure(trainer.W, beta)]
+    for _ in range(STEPS):
+        if not trainer.step():
+            raise RuntimeError(f"{optimizer} η = {lr:g}, n = {n}, d = {d}, seed {seed}: the run diverged at "
+                               f"step {trainer.diverged_at}")
+        records.append(measure(trainer.W, beta))
     return {"optimizer": optimizer, "lr": lr, "n": n, "seed": seed,
             **{k: [r[k] for r in records] for k in records[0]}}
 

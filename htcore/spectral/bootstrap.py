@@ -13,6 +13,8 @@ from htcore.checks import SpectralInputError, positive_sorted
 from ._kernels import _bootstrap_distances
 from .fit import PowerLawFit
 
+__all__ = ["BootstrapResult", "bootstrap_pvalue"]
+
 #: Random numbers held in memory at once (two per point and replicate), bounding the batch size.
 _BATCH_VALUES = 4_000_000
 #: Show a progress bar by default when n_boot × n exceeds this.

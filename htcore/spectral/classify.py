@@ -10,6 +10,8 @@ from theory.htsr import Phase, alpha_class, phase
 from .fit import PowerLawFit, powerlaw_fit
 from .mp import DEFAULT_MARGIN, MPFit, mp_fit
 
+__all__ = ["Classification", "classify"]
+
 
 @dataclass(frozen=True)
 class Classification:

@@ -23,6 +23,8 @@ from htcore.checks import SpectralInputError, positive_sorted
 
 from .fit import PowerLawFit
 
+__all__ = ["SIGNIFICANCE", "LikelihoodRatio", "compare_distributions"]
+
 #: A likelihood-ratio test decides only when its p-value is below this (Clauset et al. use 0.1).
 SIGNIFICANCE = 0.1
 

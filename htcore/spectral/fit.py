@@ -26,6 +26,8 @@ from theory.htsr import ALPHA_UNINFORMATIVE
 
 from ._kernels import _clauset_candidates, _fit_at, _ks_search, _suffix_sums
 
+__all__ = ["MIN_TAIL", "PowerLawFit", "hill_alpha", "ks_alpha", "powerlaw_fit"]
+
 #: A fit on fewer tail points than this is flagged unreliable.
 MIN_TAIL = 50
 

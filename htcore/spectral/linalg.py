@@ -11,6 +11,8 @@ from scipy.linalg import lapack
 
 from htcore.checks import SpectralInputError, as_finite_matrix, roundoff_tolerance
 
+__all__ = ["esd", "esd_and_top", "overlaps", "stable_rank", "top_singular"]
+
 #: Seed of the fixed Lanczos start vector (results are bit-identical run to run).
 _START_SEED = 20240613
 #: `top_singular` uses Lanczos when k ≤ p/_PARTIAL_RATIO and p > _PARTIAL_MIN_DIM, else a full SVD.

@@ -18,6 +18,8 @@ from theory.rmt import TW1_MEAN, TW1_STD, mp_density, mp_eigen_edges, mp_singula
 from .fit import PowerLawFit, hill_alpha, powerlaw_fit
 from .linalg import esd
 
+__all__ = ["DEFAULT_MARGIN", "MPFit", "RandomBaselines", "mp_fit", "random_baselines"]
+
 #: Default spike margin: a spike is a singular value above edge + (E TW1 + 4·sd TW1)·tw_scale.
 DEFAULT_MARGIN = 4.0
 #: Nodes of the quadrature grid of the MP CDF (θ-substitution, exact at both edges).

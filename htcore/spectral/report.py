@@ -18,6 +18,8 @@ from .fit import hill_alpha
 from .linalg import esd
 from .mp import RandomBaselines, random_baselines
 
+__all__ = ["RUN_WEIGHTS", "Report", "analyse", "format_table", "load_matrix"]
+
 #: Array read from a saved run directory (`htcore run` writes weights.npz with the final W).
 RUN_WEIGHTS = ("weights.npz", "W")
 

@@ -37,11 +37,19 @@ def tiny_spec(path: Path, text: str = TINY_SWEEP) -> Path:
     return path
 
 
+def load_toml(text: str) -> dict:
+    """TOML text as a dict (tomllib, or its backport tomli on Python 3.10, as htcore reads TOML)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:
+        import tomli as tomllib
+
+    return tomllib.loads(text)
+
+
 def tiny_sweep():
     """The tiny sweep's spec: 2 optimisers × 3 learning rates × 2 repeats = 12 runs."""
-    from htcore._toml import tomllib
-
-    return parse_spec(tomllib.loads(TINY_SWEEP))
+    return parse_spec(load_toml(TINY_SWEEP))
 
 
 def plain_train(config: Config, problem: Problem, initial_probe) -> object:

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from htcore import Config, ConfigError, make_problem
-from htcore._toml import tomllib
 from htcore.cli import main
 from htcore.sweep import (PROBLEM_FIELDS, expand, load_spec, parse_spec, plan_tasks, repeat_seed)
-from tests.sweep.helpers import TINY_SWEEP, tiny_spec, tiny_sweep
+from tests.sweep.helpers import TINY_SWEEP, load_toml, tiny_spec, tiny_sweep
 
 
 def test_expansion_order_points_and_log_range():
@@ -108,7 +107,7 @@ def test_invalid_sweep_is_one_line_exit_2_and_nothing_runs(tmp_path, capsys, tex
     assert not out.exists()
     if "TOML" not in message:
         with pytest.raises(ConfigError):
-            parse_spec(tomllib.loads("name = 'bad'\n" + text + "\n"))
+            parse_spec(load_toml("name = 'bad'\n" + text + "\n"))
 
 
 @pytest.mark.parametrize("argv, message", [

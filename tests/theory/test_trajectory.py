@@ -126,19 +126,13 @@ def test_argument_errors(kwargs, field):
 
 def _engine_two_steps(opt: str, lr: float, seed: int) -> list[tuple[float, float]]:
     htcore = pytest.importorskip("htcore")
-    from htcore.kernels import loss_and_grad
-    from htcore.optim import Optimizer
 
-    cfg = htcore.Config(optimizer=opt, lr=lr, steps=2, seed=seed, **SMALL)
-    p = htcore.make_problem(cfg)
-    W = p.W0.copy()
-    o = Optimizer(cfg, W.shape, W.dtype)
+    trainer = htcore.Trainer(htcore.Config(optimizer=opt, lr=lr, steps=2, seed=seed, **SMALL))
     out = []
-    for t in (1, 2):
-        _, G = loss_and_grad(W, p.a, p.X, p.y)
-        o.step(W, G, t)
-        _, s, Vt = np.linalg.svd(W, full_matrices=False)
-        out.append((float(s[0]), abs(float(Vt[0] @ p.beta))))
+    for _ in (1, 2):
+        assert trainer.step()
+        _, s, Vt = np.linalg.svd(trainer.W, full_matrices=False)
+        out.append((float(s[0]), abs(float(Vt[0] @ trainer.problem.beta))))
     return out
 
 
