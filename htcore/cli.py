@@ -32,7 +32,7 @@ from htcore.config import Config, ConfigError, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
 
 __all__ = ["ArgParser", "BAD_INPUT_ERRORS", "EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "InputError",
-           "PLUGIN_GROUP", "build_parser", "check_writable_dir", "main", "run_command"]
+           "PLUGIN_GROUP", "build_parser", "check_writable_dir", "main", "positive_int", "run_command"]
 
 EXIT_INTERNAL_ERROR = 1
 EXIT_BAD_INPUT = 2
@@ -222,8 +222,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1 (anything else is a one-line usage error naming the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected an integer ≥ 1") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"got {value}; expected an integer ≥ 1")
     return value
@@ -240,11 +244,11 @@ def _add_sweep_parsers(commands) -> None:
     sweep_cmd = commands.add_parser("sweep", help="run a sweep (grid × repeats) into a results directory")
     sweep_cmd.add_argument("spec", help="sweep TOML: [base], [grid], repeats, seed (see README)")
     sweep_cmd.add_argument("--out", help="sweep directory (default runs/sweeps/<name>)")
-    sweep_cmd.add_argument("--workers", type=_positive_int,
+    sweep_cmd.add_argument("--workers", type=positive_int,
                            help="worker processes, one core each (default: number of CPUs)")
     where = sweep_cmd.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler")
-    where.add_argument("--dask-local", type=_positive_int, metavar="N",
+    where.add_argument("--dask-local", type=positive_int, metavar="N",
                        help="run on a new Dask LocalCluster of N single-threaded worker processes")
     sweep_cmd.add_argument("--retry-failed", action="store_true", help="also re-run failed runs")
     sweep_cmd.add_argument("--claim-timeout", type=_positive_seconds, metavar="SECONDS",
@@ -265,7 +269,7 @@ def _add_sweep_parsers(commands) -> None:
                               help="run the paper's sweeps (htcore/configs/paper/*.toml), draw every figure")
     rep.add_argument("--quick", action="store_true", help="reduced sizes and repeats (< 10 min)")
     rep.add_argument("--out", default="runs/reproduce", help="output directory (default runs/reproduce)")
-    rep.add_argument("--workers", type=_positive_int, help="worker processes (default: CPUs)")
+    rep.add_argument("--workers", type=positive_int, help="worker processes (default: CPUs)")
     rep.add_argument("--only", action="append", metavar="FAMILY",
                      help="run only this family (repeatable): single_run, lr_sweep, vary_n, "
                           "vary_noise, vary_lambda, vary_decay, weight_norm")

@@ -70,7 +70,8 @@ def test_wheel_installs_and_every_subcommand_runs(tmp_path):
     wheel = build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     for required in ["htcore/configs/default.toml", "htcore/configs/paper/single_run.toml",
-                     "htcore/cli.py", "theory/rmt.py", "validation/cli.py", "validation/spiked.py"]:
+                     "htcore/cli.py", "theory/rmt.py", "validation/cli.py", "validation/suites/spiked.py",
+                     "validation/studies/measure_bbp.py"]:
         assert required in names, f"{required} missing from {wheel.name}"
     assert len([n for n in names if n.startswith("htcore/configs/paper/")]) == 7
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)

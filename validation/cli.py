@@ -1,4 +1,4 @@
-"""``htcore validate`` (plugin of the ``htcore.commands`` entry-point group) and ``python -m validation.<suite>``.
+"""``htcore validate`` (plugin of the ``htcore.commands`` entry-point group) and ``python -m validation.suites NAME``.
 
     htcore validate [--quick | --full] [--out DIR] [--workers N] [--only NAME ...] [--power] [--quiet]
                     [--calibration FILE] [--accept-stale-calibration]
@@ -8,44 +8,28 @@ Runs the suites (all, or those named by ``--only``), writes report.md, results.j
 failed, if a suite's calibration is stale (its fingerprint no longer matches the code; checked before
 anything runs, ``--accept-stale-calibration`` judges anyway and marks the report) or on an internal error
 (traceback printed), 2 on bad arguments, an --out that cannot be written or a calibration file that lacks
-an entry or holds a non-finite or non-positive scatter (all checked before anything runs). The suites are imported inside the command.
+an entry or holds a non-finite or non-positive scatter (all checked before anything runs). The framework
+(runner, report) is imported inside the command; the suites come from :mod:`validation.registry`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 from htcore.cli import ArgParser, InputError, check_writable_dir, run_command
-from validation import SUITES
+from validation import registry
+from validation.options import add_profile, add_workers
 
 DEFAULT_OUT = "validation-report"
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def add_arguments(parser: argparse.ArgumentParser, with_only: bool) -> None:
-    """The options shared by ``htcore validate`` and ``python -m validation.<suite>``."""
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", dest="profile", action="store_const", const="quick",
-                      help="reduced sizes, under 5 minutes on 2 cores (default)")
-    size.add_argument("--full", dest="profile", action="store_const", const="full",
-                      help="default sizes (h=1500, d=1000, n=2000) and more seeds, under 45 minutes")
-    parser.set_defaults(profile="quick")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options shared by ``htcore validate`` and ``python -m validation.suites``."""
+    add_profile(parser)
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
-    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                        help="single-threaded worker processes (default: the number of CPUs); results do not depend on N")
+    add_workers(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--power", action="store_true",
                         help="also measure each prediction's detection limit on these simulations (validation.power)")
@@ -54,27 +38,31 @@ def add_arguments(parser: argparse.ArgumentParser, with_only: bool) -> None:
     parser.add_argument("--accept-stale-calibration", action="store_true",
                         help="judge suites whose calibration no longer matches the code (marked in the report) "
                              "instead of stopping with exit 1")
-    if with_only:
-        parser.add_argument("--only", nargs="+", choices=SUITES, metavar="NAME",
-                            help=f"run only these suites: {', '.join(SUITES)}")
 
 
 def run(args: argparse.Namespace, only: Sequence[str] | None) -> int:
     """Run, write the report, print the summary; returns the exit code (0 iff all gating checks pass)."""
-    from validation.core import PROFILES, Calibration, CalibrationError
-    from validation.report import (SUMMARY_HEADER, WITHIN_TARGET, markdown_table, open_target_verdict, summary_rows,
-                                   write_report)
-    from validation.runner import StaleCalibration, run_validation
+    from validation import runner
+    from validation.calibration import Calibration, CalibrationError
+    from validation.report import (
+        SUMMARY_HEADER,
+        WITHIN_TARGET,
+        markdown_table,
+        open_target_verdict,
+        summary_rows,
+        write_report,
+    )
+    from validation.tasks import PROFILES
 
     check_writable_dir(args.out, "--out")  # before minutes of simulation, not after
-    suites = tuple(only) if only else None
+    suites = registry.select(only)
     try:
-        calibration = Calibration.load(args.profile, args.calibration, suites)
-        result = run_validation(PROFILES[args.profile], only=suites, workers=args.workers, progress=not args.quiet,
-                                calibration=calibration, accept_stale=args.accept_stale_calibration)
+        calibration = Calibration.load(args.profile, args.calibration, [s.NAME for s in suites])
+        result = runner.run_validation(PROFILES[args.profile], suites, workers=args.workers, progress=not args.quiet,
+                                       calibration=calibration, accept_stale=args.accept_stale_calibration)
     except CalibrationError as err:
         raise InputError(str(err)) from None
-    except StaleCalibration as err:
+    except runner.StaleCalibration as err:
         print(err, file=sys.stderr)
         return 1
     if args.power:
@@ -98,13 +86,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def register(commands) -> None:
     """Add the ``validate`` subcommand to htcore's argparse sub-parsers (entry point ``htcore.commands``)."""
     parser = commands.add_parser("validate", help="theory vs simulation: run the validation suites, write a report")
-    add_arguments(parser, with_only=True)
+    add_arguments(parser)
+    names = registry.names()
+    parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
+                        help=f"run only these suites: {', '.join(names)}")
     parser.set_defaults(func=cmd_validate)
 
 
-def suite_main(name: str, argv: Sequence[str] | None = None) -> int:
-    """``python -m validation.<name>``: the same options as ``htcore validate`` for one suite."""
-    prog = f"python -m validation.{name}"
-    parser = ArgParser(prog=prog, description=f"validation suite {name}")
-    add_arguments(parser, with_only=False)
-    return run_command(prog, lambda args: run(args, (name,)), parser.parse_args(argv))
+def suite_main(argv: Sequence[str] | None = None) -> int:
+    """``python -m validation.suites NAME``: one suite alone, with the same options as ``htcore validate``."""
+    prog = "python -m validation.suites"
+    parser = ArgParser(prog=prog, description="run one validation suite alone (as htcore validate --only NAME)")
+    parser.add_argument("suite", choices=registry.names(), metavar="NAME",
+                        help=f"the suite: {', '.join(registry.names())}")
+    add_arguments(parser)
+    return run_command(prog, lambda args: run(args, (args.suite,)), parser.parse_args(argv))

@@ -2,14 +2,19 @@
 
 A suite's **fingerprint** is
 
-* ``modules``: for every module of ``theory``, ``htcore`` and ``validation`` that the suite's module
-  reaches through its imports (static analysis of the source, :func:`module_closure`), a hash of its
-  source tokens without comments, docstrings and blank lines (:func:`source_digest`): a comment, a
-  docstring or a reflowed line does not change it, any other change of the code does (a check's name or
-  reason string included);
+* ``modules``: for every module of ``theory``, ``htcore`` and ``validation`` (and of the suite's own top
+  package, for a suite kept elsewhere) that the suite's module reaches through its imports (static
+  analysis of the source, :func:`module_closure`), a hash of its source tokens without comments,
+  docstrings and blank lines (:func:`source_digest`): a comment, a docstring or a reflowed line does not
+  change it, any other change of the code does (a check's name or reason string included) — except the
+  drawing code of the report: module-level functions named ``figures`` or ``fig_*`` (they read a suite's
+  results and never feed a check) are left out, so that redrawing a figure does not call for a new
+  calibration;
 * ``plan``: a hash of the suite's calibration tasks (module, function and parameters of each simulation,
   seeds included) for the profile;
-* ``profile``: the profile's sizes and seed counts.
+* ``profile``: the fields every suite shares (:class:`validation.tasks.Profile`: name, calibration seeds)
+  and the suite's own sizes for that profile (its ``SIZES[profile.name]``), so that changing one suite's
+  sizes makes only that suite stale.
 
 ``python -m validation.calibrate`` records it per suite in the calibration file; ``htcore validate``
 recomputes it before simulating and reports a suite whose fingerprint differs as *calibration stale*,
@@ -33,7 +38,10 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+from validation.tasks import Profile, sizes_for
 
 #: The packages whose modules a fingerprint covers (numpy, scipy, … are out of its reach).
 PACKAGES = ("theory", "htcore", "validation")
@@ -41,15 +49,17 @@ PACKAGES = ("theory", "htcore", "validation")
 LAZY_TABLES = ("_EXPORTS", "_LAZY")
 
 
+def package_root(name: str) -> Path:
+    """Directory of the top-level package `name` in this installation (found without importing it)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"package {name!r} not found")
+    return Path(spec.origin).parent
+
+
 def package_roots() -> dict[str, Path]:
     """Directory of each package of :data:`PACKAGES` in this installation (found without importing)."""
-    roots = {}
-    for name in PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            raise RuntimeError(f"package {name!r} not found")
-        roots[name] = Path(spec.origin).parent
-    return roots
+    return {name: package_root(name) for name in PACKAGES}
 
 
 def module_path(name: str, roots: Mapping[str, Path]) -> Path | None:
@@ -76,12 +86,30 @@ def _docstring_starts(tree: ast.AST) -> set[tuple[int, int]]:
     return starts
 
 
+def is_drawing(name: str) -> bool:
+    """A module-level function that only draws a report figure (``figures``, ``fig_*``): not fingerprinted."""
+    return name == "figures" or name.startswith("fig_")
+
+
+def _drawing_lines(tree: ast.Module) -> set[int]:
+    """Source lines (decorators included) of the module-level drawing functions (:func:`is_drawing`)."""
+    lines: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_drawing(node.name):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            lines.update(range(first, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
 def source_digest(text: str) -> str:
-    """sha256 (16 hex digits) of the source's tokens, comments, docstrings and blank lines left out."""
+    """sha256 (16 hex digits) of the source's tokens, comments, docstrings, blank lines and drawing
+    functions (:func:`is_drawing`) left out."""
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING}
-    docstrings = _docstring_starts(ast.parse(text))
+    tree = ast.parse(text)
+    docstrings, drawing = _docstring_starts(tree), _drawing_lines(tree)
     tokens = [f"{tok.type}:{tok.string}" for tok in tokenize.generate_tokens(io.StringIO(text).readline)
-              if tok.type not in skip and not (tok.type == tokenize.STRING and tok.start in docstrings)]
+              if tok.type not in skip and not (tok.type == tokenize.STRING and tok.start in docstrings)
+              and tok.start[0] not in drawing]
     return hashlib.sha256("\x00".join(tokens).encode()).hexdigest()[:16]
 
 
@@ -206,12 +234,26 @@ def _digest_json(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def suite_fingerprint(suite: str, profile: Any, plan: list[Any], roots: Mapping[str, Path] | None = None) -> dict:
-    """The fingerprint of `suite` (module docstring) for `profile` and its calibration `plan` (tasks)."""
-    roots = package_roots() if roots is None else roots
-    modules = {m: source_digest(_parse(module_path(m, roots))[1]) for m in module_closure(f"validation.{suite}", roots)}
-    tasks = [[t.module, t.function, t.params] for t in plan]
-    return {"modules": modules, "plan": _digest_json(tasks), "profile": json.loads(json.dumps(asdict(profile)))}
+def suite_profile(suite: ModuleType, profile: Profile) -> dict[str, Any]:
+    """What a suite's fingerprint records of the profile: the shared fields and the suite's own sizes."""
+    shared = asdict(profile)
+    sizes = sizes_for(suite.SIZES, profile, suite.NAME)
+    clash = shared.keys() & sizes.keys()
+    if clash:
+        raise ValueError(f"suite {suite.NAME!r}: sizes {sorted(clash)} clash with the profile's own fields")
+    return json.loads(json.dumps({**shared, **sizes}))
+
+
+def suite_fingerprint(suite: ModuleType, profile: Profile, roots: Mapping[str, Path] | None = None) -> dict:
+    """The fingerprint of the suite module `suite` (module docstring) for `profile`: the code it reaches,
+    its calibration tasks (``suite.plan(profile, "calibration")``) and its sizes."""
+    roots = dict(package_roots() if roots is None else roots)
+    top = suite.__name__.split(".")[0]
+    if top not in roots:  # a suite outside the packages of PACKAGES: its own package counts too
+        roots[top] = package_root(top)
+    modules = {m: source_digest(_parse(module_path(m, roots))[1]) for m in module_closure(suite.__name__, roots)}
+    tasks = [[t.module, t.function, t.params] for t in suite.plan(profile, "calibration")]
+    return {"modules": modules, "plan": _digest_json(tasks), "profile": suite_profile(suite, profile)}
 
 
 def differences(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:

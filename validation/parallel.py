@@ -1,7 +1,7 @@
 """Run independent simulation tasks serially or in a pool of spawned worker processes.
 
 Results do not depend on the number of workers: every task carries its own seed (a SeedSequence child,
-:func:`validation.core.task_seed`), tasks share no state, outputs are returned in task order, and every
+:func:`validation.tasks.task_seed`), tasks share no state, outputs are returned in task order, and every
 task runs in a single-threaded worker — a serial run (``workers=1``) is a pool of one such worker, because
 multi-threaded BLAS reductions in the calling process would change the last bits. ``workers=0`` runs
 the tasks in the calling process instead (for debugging, and for tests that patch a function): same
@@ -22,12 +22,13 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from htcore.sweep import single_threaded_environment
-from validation.core import Task
+from validation.tasks import Task
+
 
 def run_task(indexed: tuple[int, Task]) -> tuple[int, Any]:
-    """Execute ``validation.<module>.<function>(**params)``; returns (index, output)."""
+    """Execute ``<module>.<function>(**params)``; returns (index, output)."""
     index, task = indexed
-    module = importlib.import_module(f"validation.{task.module}")
+    module = importlib.import_module(task.module)
     return index, getattr(module, task.function)(**task.params)
 
 

@@ -15,7 +15,6 @@ required of the quick profile (docs/validation.md "Power").
 from __future__ import annotations
 
 import copy
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,10 +24,15 @@ from pathlib import Path
 import numpy as np
 
 import theory
-from validation import multi_step
-from validation.core import PROFILES, Calibration
+from htcore.cli import ArgParser
+from validation import registry
+from validation.calibration import Calibration
+from validation.options import add_profile, add_workers
 from validation.runner import Simulations, evaluate, simulate
+from validation.suites import multi_step
+from validation.tasks import PROFILES
 
+#: The suites whose simulation outputs carry one-step predictions (plug-in and asymptotic forms).
 ONE_STEP_SUITES = ("gd_one_step", "adam_one_step", "finite_size")
 
 
@@ -133,15 +137,14 @@ def _shifted_overlaps(f: Callable, delta: float) -> Callable:
 REL = (0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.2)
 ABS = (0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1)
 
-ONE_STEP = ("gd_one_step", "adam_one_step", "finite_size")
 PERTURBATIONS: tuple[Perturbation, ...] = (
-    Perturbation("one-step σ1 (plug-in and asymptotic)", True, REL, _in_outputs("sigma1", True), ONE_STEP),
-    Perturbation("one-step bulk edge", True, REL, _in_outputs("bulk_edge", True), ONE_STEP),
-    Perturbation("one-step ⟨v1,β⟩²", False, ABS, _in_outputs("overlap_beta", False), ONE_STEP),
-    Perturbation("one-step ⟨u1,a⟩²", False, ABS, _in_outputs("overlap_a", False), ONE_STEP),
-    Perturbation("GD per-neuron alignment", False, ABS, _in_outputs("per_neuron_alignment", False), ONE_STEP),
-    Perturbation("Adam signal fraction q", False, ABS, _in_outputs("signal_fraction", False), ONE_STEP),
-    Perturbation("asymptotic σ1 only (constant bias)", True, REL, _asymptotic, ONE_STEP),
+    Perturbation("one-step σ1 (plug-in and asymptotic)", True, REL, _in_outputs("sigma1", True), ONE_STEP_SUITES),
+    Perturbation("one-step bulk edge", True, REL, _in_outputs("bulk_edge", True), ONE_STEP_SUITES),
+    Perturbation("one-step ⟨v1,β⟩²", False, ABS, _in_outputs("overlap_beta", False), ONE_STEP_SUITES),
+    Perturbation("one-step ⟨u1,a⟩²", False, ABS, _in_outputs("overlap_a", False), ONE_STEP_SUITES),
+    Perturbation("GD per-neuron alignment", False, ABS, _in_outputs("per_neuron_alignment", False), ONE_STEP_SUITES),
+    Perturbation("Adam signal fraction q", False, ABS, _in_outputs("signal_fraction", False), ONE_STEP_SUITES),
+    Perturbation("asymptotic σ1 only (constant bias)", True, REL, _asymptotic, ONE_STEP_SUITES),
     Perturbation("eigenvalue law: upper bulk edge", True, REL, _in_spectrum("edge", True), ("one_step_spectrum",)),
     Perturbation("eigenvalue law: top outlier", True, REL, _in_spectrum("sigma1_pred", True), ("one_step_spectrum",)),
     Perturbation("eigenvalue law: outlier ⟨u1,a⟩²", False, ABS, _in_spectrum("overlap_a_pred", False),
@@ -191,20 +194,15 @@ def table(sims: Simulations, calibration: Calibration) -> list[tuple[str, str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from htcore.cli import ArgParser
-    from validation.cli import positive_int
-
     parser = ArgParser(prog="python -m validation.power", description=__doc__.splitlines()[0])
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", dest="profile", action="store_const", const="quick")
-    size.add_argument("--full", dest="profile", action="store_const", const="full")
-    parser.set_defaults(profile="quick")
-    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
+    add_profile(parser)
+    add_workers(parser)
     parser.add_argument("--out", help="also write the table (markdown) to this file")
     args = parser.parse_args(argv)
     profile = PROFILES[args.profile]
-    calibration = Calibration.load(profile.name)  # checked before minutes of simulation
-    sims = simulate(profile, workers=args.workers, progress=True)
+    suites = registry.select()
+    calibration = Calibration.load(profile.name, None, registry.names())  # checked before minutes of simulation
+    sims = simulate(profile, suites, workers=args.workers, progress=True)
     baseline = not failing(sims, calibration)
     lines = [f"Detection limits, {profile.name} profile (unperturbed validation: {'PASS' if baseline else 'FAIL'})",
              "", "| perturbed prediction | smallest perturbation that fails the validation (both signs) |",

@@ -1,8 +1,9 @@
 """The validation report: report.md (summary + a table per suite), results.json and PNG figures.
 
-Every file is written atomically through ``htcore.store``. Figures use the matplotlib object API
-(``matplotlib.figure.Figure``, no pyplot state), one function per figure, each drawing from the
-``data`` of one or two suites.
+Every file is written atomically through ``htcore.store``. The figures are the suites' own (each suite
+module's ``figures(data)``, :mod:`validation.suites`), drawn with the matplotlib object API
+(``matplotlib.figure.Figure``, no pyplot state); the header describes each suite's sizes in its own words
+(its ``describe``). This module names no suite.
 
 Open targets (never gating) are judged by their measured error alone (:func:`open_target_verdict`);
 ``python -m validation.report --sync-readme`` regenerates the README's validation results from the
@@ -13,17 +14,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 from matplotlib.figure import Figure
 
-import theory
 from htcore import store
-from validation.core import K_SIGMA, Check
+from validation.checks import K_SIGMA, Check
 from validation.runner import Validation
+from validation.tasks import sizes_for
 
 
 def _num(x: float) -> str:
@@ -134,19 +133,21 @@ def _check_row(c: Check) -> list[str]:
             c.error_kind, _num(c.bias), _num(c.scatter), _tolerance(c), status, reason]
 
 
+def suite_sizes(v: Validation) -> dict[str, dict]:
+    """Each suite module's sizes for the run's profile, by suite name (suites without a module: none)."""
+    return {name: sizes_for(module.SIZES, v.profile, name) for name, module in v.modules.items()}
+
+
 def header_lines(v: Validation) -> list[str]:
-    """What produced the report: profile sizes, seeds, calibration, code version, wall time."""
+    """What produced the report: profile, each suite's sizes and seeds, calibration, code version, wall time."""
     p = v.profile
     gating = [c for s in v.suites for c in s.gating]
     passed = sum(c.passed for c in gating)
     calibration = v.calibration.describe() if v.calibration is not None else "none"
+    sizes = "; ".join(f"{name}: {v.modules[name].describe(s)}" for name, s in suite_sizes(v).items())
     return [f"# htcore validate — {p.name} profile: {_status(v.passed)} ({passed}/{len(gating)} gating checks)", "",
-            f"Code: {v.code_version}. One-step size d = {p.d} (h = {3 * p.d // 2}, n = {2 * p.d}), {p.seeds} check seeds "
-            f"per point ({p.bbp_seeds} at d = {p.bbp_d} for bbp); spiked shapes {[f'{h}×{d}' for h, d in p.spiked_shapes]} × "
-            f"{p.spiked_seeds} seeds; finite-size ladder d = {list(p.finite_size_ds)} × {p.finite_size_seeds} seeds "
-            f"+ {p.finite_size_draws} plug-in draws (at d = 1000); multi-step at d = {p.multi_step_d} × "
-            f"{p.multi_step_seeds} seeds. {v.workers} worker(s), wall time {v.wall_time:.0f} s. Losses are MSE "
-            "without ½ (c_L = 2).", "",
+            f"Code: {v.code_version}. Sizes and check seeds: {sizes or '–'}. {v.workers} worker(s), wall time "
+            f"{v.wall_time:.0f} s. Losses are MSE without ½ (c_L = 2).", "",
             f"Check seeds: `task_seed(suite, i, role=\"check\")`; tolerances use the scatter of the {calibration} "
             "(`validation/calibration.json`, seeds with role \"calibration\", disjoint from the check seeds).", "",
             "Tolerance policy: a comparison passes iff |mean over check seeds of the per-seed error| ≤ bias + "
@@ -188,14 +189,14 @@ def calibration_lines(v: Validation) -> list[str]:
              "**stale**: " + "; ".join(v.stale[s.name]) if s.name in v.stale else "matches the code"]
             for s in v.suites]
     return ["## Calibration", "", f"The {v.calibration.describe()}; each suite's fingerprint (content hashes of "
-            "the code it reaches, its calibration tasks and the profile) is compared with the code before "
+            "the code it reaches, its calibration tasks and its sizes) is compared with the code before "
             "simulating.", "", markdown_table(["suite", "calibrated", "code then", "fingerprint"], rows), ""]
 
 
 def results_json(v: Validation) -> dict:
     """Every number: profile, calibration, code version, checks and each suite's data (per-seed values)."""
     calibration = None if v.calibration is None else {"profile": v.calibration.profile, **v.calibration.meta}
-    return {"profile": asdict(v.profile), "passed": v.passed, "workers": v.workers, "wall_time_s": v.wall_time,
+    return {"profile": {**asdict(v.profile), "sizes": suite_sizes(v)}, "passed": v.passed, "workers": v.workers, "wall_time_s": v.wall_time,
             "code_version": v.code_version, "calibration": calibration,
             "detection_limits": None if v.detection_limits is None else dict(v.detection_limits),
             "suites": {s.name: {"passed": s.passed, "checks": [c.to_dict() for c in s.checks], "data": s.data}
@@ -205,190 +206,14 @@ def results_json(v: Validation) -> dict:
 # --------------------------------------------------------------------------- figures
 
 
-def _one_step_panels(v: Validation, draw: Callable) -> Figure | None:
-    suites = [s for s in v.suites if s.name in ("gd_one_step", "adam_one_step")]
-    if not suites:
-        return None
-    fig = Figure(figsize=(6 * len(suites), 4.5))
-    for ax, s in zip(fig.subplots(1, len(suites), squeeze=False)[0], suites):
-        draw(ax, s.data)
-        ax.set_xscale("log")
-        ax.set_xlabel("η / η_c")
-        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
-        ax.legend(fontsize=8)
-    return fig
-
-
-def _sigma1_panel(ax, data: dict) -> None:
-    m, c = np.array(data["multiples"]), data["curve"]
-    ax.plot(c["multiple"], c["sigma1"], color="C0", label="σ1 asymptotic (A = 1)")
-    ax.plot(c["multiple"], c["bulk_edge"], color="C2", ls="--", label="bulk edge (theory)")
-    ax.errorbar(m, data["sim"]["sigma1"], yerr=data["sim_sd"]["sigma1"], fmt="o", color="k", ms=4,
-                label="σ1 simulated")
-    ax.plot(m, data["plugin"]["sigma1"], "x", color="C1", label="σ1 plug-in")
-    ax.errorbar(m, data["sim"]["sigma2"], yerr=data["sim_sd"]["sigma2"], fmt="s", color="C2", ms=3,
-                label="σ2 simulated")
-    ax.set_yscale("log")
-    ax.set_ylabel("singular value")
-    ax.set_title(f"{data['optimizer'].upper()}: one step, d = {data['d']}, η_c = {data['eta_c']:.4g}")
-
-
-def _overlap_panel(ax, data: dict) -> None:
-    m, c = np.array(data["multiples"]), data["curve"]
-    for key, color, label in (("overlap_beta", "C0", "⟨v1,β⟩²"), ("overlap_a", "C3", "⟨u1,a/‖a‖⟩²")):
-        ax.plot(c["multiple"], c[key], color=color, label=f"{label} asymptotic")
-        ax.errorbar(m, data["sim"][key], yerr=data["sim_sd"][key], fmt="o", color=color, ms=4,
-                    label=f"{label} simulated")
-        ax.plot(m, data["plugin"][key], "x", color="k")
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel("squared overlap (× = plug-in)")
-    ax.set_title(f"{data['optimizer'].upper()}: alignment after one step, d = {data['d']}")
-
-
-def fig_spiked(data: dict) -> Figure:
-    """σ1/edge and both overlaps vs s/s_c per shape, with the BGN curves."""
-    fig = Figure(figsize=(11, 4.5))
-    ax1, ax2 = fig.subplots(1, 2)
-    dense = np.linspace(0.3, 5.5, 200)
-    for k, shape in enumerate(data["shapes"]):
-        h, d = shape["h"], shape["d"]
-        s_c, edge = (h * d) ** 0.25, math.sqrt(h) + math.sqrt(d)
-        recs = np.array([[[r["sigma1"], r["left"], r["right"]] for r in o["records"]] for o in shape["per_seed"]])
-        mean, m = recs.mean(axis=0), np.array(data["multiples"])
-        color = f"C{k}"
-        ax1.plot(dense, theory.rmt.spiked_sigma1(dense * s_c, h, d) / edge, color=color, label=f"{h}×{d} BGN")
-        ax1.plot(m, mean[:, 0] / edge, "o", color=color, ms=4)
-        left, right = theory.rmt.spiked_overlaps(dense * s_c, h, d)
-        ax2.plot(dense, left, color=color, label=f"{h}×{d} ⟨u1,u⟩²")
-        ax2.plot(dense, right, color=color, ls="--", label=f"{h}×{d} ⟨v1,v⟩²")
-        ax2.plot(m, mean[:, 1], "o", color=color, ms=4)
-        ax2.plot(m, mean[:, 2], "s", color=color, ms=4, mfc="none")
-    ax1.set(xlabel="s / s_c", ylabel="σ1 / (√h + √d)", title="spiked matrices: top singular value")
-    ax2.set(xlabel="s / s_c", ylabel="squared overlap", title="spiked matrices: overlaps (markers: simulated)")
-    for ax in (ax1, ax2):
-        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
-        ax.legend(fontsize=7)
-    return fig
-
-
-def _finish(fig: Figure, ax, legend_size: int, **labels: str) -> Figure:
-    """Set axis labels/title, draw the legend, return the figure."""
-    ax.set(**labels)
-    ax.legend(fontsize=legend_size)
-    return fig
-
-
-def fig_bbp(data: dict) -> Figure:
-    """Per optimizer vs η/η_c: the fraction of seeds whose gap statistic T has crossed c★ (its median
-    over seeds is the measured BBP rate) and the fraction with a clear outlier (T > DETECTION_GAP)."""
-    fig = Figure(figsize=(6.5, 4.8))
-    ax = fig.subplots()
-    grid = np.linspace(min(data["grid"]), max(data["grid"]), 400)
-    for k, opt in enumerate(("gd", "adam")):
-        crossings = np.array(data[opt]["crossings"], dtype=float)
-        ax.plot(grid, [(crossings <= m).mean() for m in grid], "-", color=f"C{k}",
-                label=f"{opt.upper()}: seeds with T above c★ = {data['critical_gap']:.2f}")
-        ax.plot(data["grid"], data[opt]["fraction"], "o:", ms=3, color=f"C{k}",
-                label=f"{opt.upper()}: seeds with T > {data['detection_gap']:g}")
-        ax.axvline(data[opt]["measured_rate"], color=f"C{k}", ls="--", lw=0.8,
-                   label=f"{opt.upper()} measured rate (median crossing) {data[opt]['measured_rate']:.3f}·η_c")
-    ax.axhline(0.5, color="grey", lw=0.6)
-    ax.axvline(1.0, color="k", lw=0.8, ls=":", label="η_c = theory.bbp_lr")
-    return _finish(fig, ax, 7, xlabel="η / η_c", ylabel="fraction of seeds",
-                   title=f"BBP transition after one step, d = {data['d']}")
-
-
-def fig_finite_size(data: dict) -> Figure:
-    """Control-variate error estimate of each asymptotic quantity vs d, with ±3 standard errors."""
-    fig = Figure(figsize=(6.5, 4.8))
-    ax = fig.subplots()
-    d = np.array(data["d"], dtype=float)
-    for k, (label, q) in enumerate(data["quantities"].items()):
-        shift = 1.0 + 0.02 * (k - len(data["quantities"]) / 2)
-        ax.errorbar(d * shift, q["errors"], yerr=3.0 * np.array(q["se"]), fmt="o-", ms=4, color=f"C{k}",
-                    label=f"{label} ({'rel' if q['relative'] else 'abs'})")
-    ax.axhline(0.0, color="grey", lw=0.8)
-    ax.set_xscale("log")
-    return _finish(fig, ax, 7, xlabel="d (h = 3d/2, n = 2d)", ylabel="asymptotic − simulation (± 3 SE)",
-                   title=f"error of the asymptotic forms, η = {data['multiple']:g}·η_c")
-
-
-def fig_norm_ratios(data: dict) -> Figure:
-    """‖ΔW‖/‖W0‖ (operator and Frobenius) vs η for GD and Adam, measured and predicted."""
-    fig = Figure(figsize=(11, 4.5))
-    for ax, opt in zip(fig.subplots(1, 2), ("gd", "adam")):
-        scales = [data[opt][norm] for norm in ("operator", "frobenius")]
-        lo = min(min(s["measured"]) for s in scales) / 30
-        eta = np.geomspace(lo, 30 * max(max(s["measured"]) for s in scales), 100)
-        for k, (norm, s) in enumerate(zip(("operator", "frobenius"), scales)):
-            measured, predicted = np.mean(s["measured"]), np.mean(s["predicted"])
-            ax.loglog(eta, eta / measured, color=f"C{k}", label=f"‖ΔW‖/‖W0‖ {norm} (simulated)")
-            ax.loglog(eta, eta / predicted, color=f"C{k}", ls="--", label=f"{norm} theory")
-            ax.axvline(predicted, color=f"C{k}", lw=0.8, ls=":")
-        ax.axhline(1.0, color="grey", lw=0.8)
-        ax.set(xlabel="η", ylabel="‖ΔW‖ / ‖W0‖", title=f"{opt.upper()}: update size vs W0, d = {data['d']}")
-        ax.legend(fontsize=7)
-    return fig
-
-
-def fig_multi_step(data: dict) -> Figure:
-    """α_Hill, σ1 and sim per step for every run (mean over seeds)."""
-    fig = Figure(figsize=(15, 4.5))
-    axes = fig.subplots(1, 3)
-    runs: dict[tuple, list[dict]] = {}
-    for r in data["runs"]:
-        runs.setdefault((r["optimizer"], r["lr"], r["n"]), []).append(r)
-    steps = np.arange(data["steps"] + 1)
-    for k, ((opt, lr, n), group) in enumerate(runs.items()):
-        for ax, key in zip(axes, ("alpha_hill", "sigma1", "sim")):
-            ax.plot(steps, np.mean([g[key] for g in group], axis=0), "o-", ms=3, color=f"C{k}",
-                    label=f"{opt} η = {lr:.4g}, n = {n}")
-    for ax, label in zip(axes, ("α_Hill (xmin at median)", "σ1", "sim = |⟨v1,β⟩|")):
-        ax.set(xlabel="step", ylabel=label)
-    for k, p in enumerate(data.get("predicted", [])):
-        for ax, key in zip(axes, ("alpha_hill", "sigma1", "sim")):
-            ax.plot(steps, p[key], "--", color="0.3" if k == 0 else "0.6",
-                    label=f"theory.predict_trajectory {p['optimizer']} η = {p['lr']:.4g}")
-    if "reference_alpha" in data:
-        axes[0].plot(steps, data["reference_alpha"], "k*", ms=7, label="published code, Adam η = 1")
-    axes[1].set_yscale("log")
-    axes[0].legend(fontsize=7)
-    axes[0].set_title(f"{data['steps']} steps, d = {data['d']}")
-    return fig
-
-
-def fig_one_step_spectrum(panels: list[dict], optimizer: str, d: int) -> Figure:
-    """Predicted (asymptotic) bulk density over the histogram of the simulated bulk eigenvalues of every
-    check seed (pooled quantiles), one panel per η."""
-    fig = Figure(figsize=(15, 8), layout="constrained")
-    axes = fig.subplots(2, 3).ravel()
-    for ax, p in zip(axes, panels):
-        ax.hist(p["quantiles"], bins=60, density=True, color="0.75", label="simulated bulk (all seeds)")
-        ax.plot(p["grid"], p["density"], color="C3", lw=1.5, label="predicted density (asymptotic)")
-        ax.set(title=f"{optimizer.upper()}, η = {p['multiple']:g}·η_c, d = {d}", xlabel="eigenvalue of W1ᵀW1")
-        if p["outliers"]:
-            ax.text(0.98, 0.95, "outliers: " + ", ".join(f"{x:.3g}" for x in p["outliers"]), ha="right", va="top",
-                    transform=ax.transAxes, fontsize=7)
-    axes[0].legend(fontsize=7)
-    return fig
-
-
 def figures(v: Validation) -> dict[str, Figure]:
-    """Every figure whose suites ran, by file name."""
-    by_name = {s.name: s.data for s in v.suites}
-    out = {"sigma1_vs_lr.png": _one_step_panels(v, _sigma1_panel),
-           "overlaps_vs_lr.png": _one_step_panels(v, _overlap_panel)}
-    single = {"spiked": ("spiked.png", fig_spiked), "bbp": ("bbp_transition.png", fig_bbp),
-              "finite_size": ("finite_size_error.png", fig_finite_size), "scales": ("norm_ratios.png", fig_norm_ratios),
-              "multi_step": ("alpha_per_step.png", fig_multi_step)}
-    for suite, (file, make) in single.items():
-        if suite in by_name:
-            out[file] = make(by_name[suite])
-    if "one_step_spectrum" in by_name:
-        data = by_name["one_step_spectrum"]
-        for opt in ("gd", "adam"):
-            out[f"one_step_spectrum_{opt}.png"] = fig_one_step_spectrum(data[opt], opt, data["d"])
-    return {k: f for k, f in out.items() if f is not None}
+    """Every figure of the suites that ran, by file name: each distinct ``figures`` function of their
+    modules, called once (suites that share a figure list the same function) with every suite's data."""
+    data = {s.name: s.data for s in v.suites}
+    out: dict[str, Figure] = {}
+    for draw in dict.fromkeys(module.figures for module in v.modules.values()):
+        out.update(draw(data))
+    return out
 
 
 def write_report(v: Validation, out: str | Path) -> list[Path]:

@@ -1,40 +1,44 @@
 """Run validation suites: plan every suite's simulations, run them all in one (parallel) batch, evaluate.
 
-Suites (modules of :mod:`validation`, in report order): :data:`validation.SUITES`. Each exposes
-``plan(profile, role)`` and ``evaluate(profile, outputs, calibration)`` (:mod:`validation.core`). The two
-phases are separate functions so that the perturbation tests and ``python -m validation.power`` can
-simulate once and evaluate many times.
+The suites are passed in as modules (the contract: :mod:`validation.suites`; the list in report order:
+:mod:`validation.registry`, which this framework never imports). Each exposes ``plan(profile, role)``
+and ``evaluate(profile, outputs, calibration)``. The two phases are separate functions so that the
+perturbation tests and ``python -m validation.power`` can simulate once and evaluate many times.
 """
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from validation import SUITES
-from validation.core import Calibration, Profile, SuiteResult, Task
+from validation.calibration import Calibration
+from validation.checks import SuiteResult
 from validation.parallel import run_tasks
+from validation.tasks import Profile, Task
 
 
 @dataclass
 class Simulations:
-    """The outputs of every planned task, by suite, for one profile and seed role."""
+    """The outputs of every planned task, by suite, for one profile and seed role, and the suite modules
+    that planned them (by name, in report order)."""
 
     profile: Profile
     role: str
     outputs: dict[str, list]
     workers: int
     wall_time: float
+    suites: dict[str, ModuleType] = field(default_factory=dict)
 
 
 @dataclass
 class Validation:
     """Outcome of a validation run: per-suite results, the profile, its calibration, worker count, wall
-    time and the code version that produced it."""
+    time and the code version that produced it; ``modules`` are the suite modules that ran (by name, in
+    report order: the report asks them for their sizes and figures)."""
 
     profile: Profile
     suites: list[SuiteResult]
@@ -47,6 +51,7 @@ class Validation:
     detection_limits: list[tuple[str, str]] | None = None
     #: suite → what changed since its calibration, for suites judged with a stale calibration (accepted)
     stale: dict[str, list[str]] = field(default_factory=dict)
+    modules: dict[str, ModuleType] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -81,16 +86,20 @@ def _schedule(tasks: list[Task]) -> list[int]:
     return sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
 
 
-def suite_modules(only: tuple[str, ...] | None) -> dict[str, ModuleType]:
-    """The suite modules to run, in report order."""
-    return {name: importlib.import_module(f"validation.{name}") for name in SUITES if only is None or name in only}
+def by_name(suites: Sequence[ModuleType]) -> dict[str, ModuleType]:
+    """Suite modules by their ``NAME``, in the given order; ValueError if two share a name."""
+    out = {module.NAME: module for module in suites}
+    if len(out) != len(suites):
+        raise ValueError(f"two suites share a name: {[m.NAME for m in suites]}")
+    return out
 
 
-def simulate(profile: Profile, only: tuple[str, ...] | None = None, workers: int = 1, progress: bool = True,
+def simulate(profile: Profile, suites: Sequence[ModuleType], workers: int = 1, progress: bool = True,
              role: str = "check") -> Simulations:
-    """Plan the suites' tasks for the seed `role` and run them (``workers`` processes; 0 = in this process)."""
+    """Plan the tasks of the suite modules `suites` for the seed `role` and run them (``workers``
+    processes; 0 = in this process)."""
     start = time.perf_counter()
-    modules = suite_modules(only)
+    modules = by_name(suites)
     plans = {name: module.plan(profile, role) for name, module in modules.items()}
     tasks = [task for name in modules for task in plans[name]]
     order = _schedule(tasks)
@@ -103,13 +112,12 @@ def simulate(profile: Profile, only: tuple[str, ...] | None = None, workers: int
         by_suite[name] = outputs[offset:offset + len(plans[name])]
         offset += len(plans[name])
     return Simulations(profile=profile, role=role, outputs=by_suite, workers=workers,
-                       wall_time=time.perf_counter() - start)
+                       wall_time=time.perf_counter() - start, suites=modules)
 
 
 def evaluate(sims: Simulations, calibration: Calibration) -> list[SuiteResult]:
     """Every simulated suite's checks under `calibration`."""
-    modules = suite_modules(tuple(sims.outputs))
-    return [modules[name].evaluate(sims.profile, outputs, calibration) for name, outputs in sims.outputs.items()]
+    return [sims.suites[name].evaluate(sims.profile, outputs, calibration) for name, outputs in sims.outputs.items()]
 
 
 class StaleCalibration(RuntimeError):
@@ -124,22 +132,23 @@ class StaleCalibration(RuntimeError):
                                              "judge with it anyway; the report then marks those suites)"]))
 
 
-def run_validation(profile: Profile, only: tuple[str, ...] | None = None, workers: int = 1, progress: bool = True,
+def run_validation(profile: Profile, suites: Sequence[ModuleType], workers: int = 1, progress: bool = True,
                    calibration: Calibration | None = None, accept_stale: bool = False) -> Validation:
-    """Simulate the check seeds of the suites named in `only` (all by default) and judge them with the
-    profile's calibration (the shipped ``validation/calibration.json`` unless one is given).
+    """Simulate the check seeds of the suite modules `suites` and judge them with the profile's
+    calibration (the shipped ``validation/calibration.json`` unless one is given).
 
     Before any simulation the calibration is checked: every suite needs its entries
-    (:class:`validation.core.CalibrationError` otherwise) and a fingerprint that matches the code now
-    (:class:`StaleCalibration` otherwise, unless `accept_stale`: then the stale suites are recorded in
+    (:class:`validation.calibration.CalibrationError` otherwise) and a fingerprint that matches the code
+    now (:class:`StaleCalibration` otherwise, unless `accept_stale`: then the stale suites are recorded in
     ``Validation.stale`` and the report marks them)."""
     start = time.perf_counter()
-    names = tuple(suite_modules(only))
-    calibration = calibration if calibration is not None else Calibration.load(profile.name, suites=names)
-    stale = calibration.stale(profile, names)
+    modules = by_name(suites)
+    calibration = calibration if calibration is not None else Calibration.load(profile.name, None, tuple(modules))
+    stale = calibration.stale(profile, list(modules.values()))
     if stale and not accept_stale:
         raise StaleCalibration(profile.name, stale)
-    sims = simulate(profile, only, workers, progress)
+    sims = simulate(profile, list(modules.values()), workers, progress)
     results = evaluate(sims, calibration)
     return Validation(profile=profile, suites=results, workers=workers, wall_time=time.perf_counter() - start,
-                      calibration=calibration, code_version=code_version(), simulations=sims, stale=stale)
+                      calibration=calibration, code_version=code_version(), simulations=sims, stale=stale,
+                      modules=modules)

@@ -116,9 +116,9 @@ def test_suite_module_internal_error_is_exit_1(tmp_path, monkeypatch, capsys):
         raise RuntimeError("injected failure")
 
     monkeypatch.setattr(validation.runner, "run_validation", broken)
-    assert suite_main("spiked", ["--out", str(tmp_path / "report"), "--quiet"]) == 1
+    assert suite_main(["spiked", "--out", str(tmp_path / "report"), "--quiet"]) == 1
     err = capsys.readouterr().err
-    assert "Traceback" in err and "python -m validation.spiked: internal error" in err
+    assert "Traceback" in err and "python -m validation.suites: internal error" in err
 
 
 # Each command, its arguments (`{out}`: an output path whose parent is a regular file), and the function

@@ -119,7 +119,7 @@ def test_trainer_probes_equal_train_history(optimizer, lr, extra, dtype):
 
 
 def hand_written_loop(config: Config, problem: Problem):
-    """The loop validation/multi_step.py, validation/measure_trajectory.py and benches/bench_engine.py
+    """The loop validation/suites/multi_step.py, validation/studies/measure_trajectory.py and benches/bench_engine.py
     wrote over the engine's kernels before `Trainer`: loss and gradient, optimiser update in place."""
     W = problem.W0.copy()
     work = Workspace(config.n, config.h, config.d, W.dtype, config.activation)
@@ -157,10 +157,10 @@ def test_in_place_trainer_equals_two_buffer_trainer(optimizer, lr, extra):
 
 
 def original_multi_step_simulate(optimizer, lr, n, d, seed):
-    """`validation.multi_step.simulate` as it was before `Trainer` (the kernels stepped by hand)."""
-    from validation.multi_step import STEPS as SUITE_STEPS
-    from validation.multi_step import measure
-    from validation.onestep import sizes
+    """`validation.suites.multi_step.simulate` as it was before `Trainer` (the kernels stepped by hand)."""
+    from validation.suites.multi_step import STEPS as SUITE_STEPS
+    from validation.suites.multi_step import measure
+    from validation.suites._one_step_common import sizes
 
     config = Config(optimizer=optimizer, lr=lr, n=n, d=d, h=sizes(d)["h"], steps=SUITE_STEPS, seed=seed)
     p = make_problem(config)
@@ -179,7 +179,7 @@ def original_multi_step_simulate(optimizer, lr, n, d, seed):
 @pytest.mark.parametrize("optimizer,lr", [("gd", 3000.0), ("adam", 1.0), ("adam", 0.01)])
 def test_multi_step_suite_simulation_is_unchanged(optimizer, lr):
     """The multi_step suite's runs through `Trainer` give exactly the numbers of its former loop."""
-    multi_step = pytest.importorskip("validation.multi_step")
+    multi_step = pytest.importorskip("validation.suites.multi_step")
     d = 40
     args = (optimizer, multi_step.scaled_lr(optimizer, lr, d), 2 * d, d, 3)
     assert multi_step.simulate(*args) == original_multi_step_simulate(*args)

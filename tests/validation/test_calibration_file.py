@@ -4,7 +4,8 @@ Bad files (a scatter that is NaN, negative, a string, edited by hand; a missing 
 missing or non-UTF-8 file) stop ``htcore validate`` with exit 2 and one line naming the file and the entry,
 before anything is simulated. A suite whose fingerprint (the code it reaches, its calibration tasks, the
 profile) differs from the one recorded is *stale*: exit 1 naming what changed, unless accepted, and then
-every row of that suite says so in the report.
+every row of that suite says so in the report. A suite's fingerprint records the profile's shared fields
+and that suite's own sizes: changing one suite's sizes makes that suite alone stale.
 """
 
 from __future__ import annotations
@@ -17,21 +18,27 @@ from pathlib import Path
 import pytest
 
 from htcore.cli import main
-from validation import SUITES, calibrate, fingerprint, runner
-from validation.core import PROFILES, Calibration, CalibrationError, Profile
+from tests.validation.helpers import install_profile
+from validation import calibrate, fingerprint, registry, runner
+from validation.calibration import Calibration, CalibrationError
 from validation.report import markdown
+from validation.suites import gd_one_step, scales
+from validation.tasks import PROFILES, Profile
 
+SUITES = registry.names()
 SHIPPED = Path(calibrate.DEFAULT_OUT)
-TINY = Profile(name="tiny", d=60, seeds=2, bbp_d=60, bbp_seeds=4, spiked_shapes=((90, 60),), spiked_seeds=2,
-               finite_size_ds=(60,), finite_size_seeds=2, finite_size_draws=2, multi_step_d=60,
-               multi_step_seeds=2, multi_step_large_n=4, calibration_seeds=3)
+TINY = Profile(name="tiny", calibration_seeds=3)
+TINY_SIZES = {"spiked": {"shapes": ((90, 60),), "seeds": 2}, "gd_one_step": {"d": 60, "seeds": 2},
+              "adam_one_step": {"d": 60, "seeds": 2}, "one_step_spectrum": {"d": 60, "seeds": 2},
+              "bbp": {"d": 60, "seeds": 4}, "finite_size": {"ds": (60,), "seeds": 2, "draws": 2},
+              "scales": {"d": 60, "seeds": 2}, "multi_step": {"d": 60, "seeds": 2, "large_n": 4}}
 
 
 def test_shipped_calibration_is_complete_and_fresh():
     """What CI and every user runs against: no suite of either profile may be stale."""
     for name, profile in PROFILES.items():
-        calibration = Calibration.load(name)
-        assert calibration.stale(profile, SUITES) == {}, name
+        calibration = Calibration.load(name, None, SUITES)
+        assert calibration.stale(profile, registry.select()) == {}, name
 
 
 @pytest.fixture()
@@ -95,7 +102,7 @@ def test_loading_checks_only_the_suites_asked_for(tmp_path):
     path = _edited(tmp_path, lambda e: e["runs"].pop("bbp"))
     Calibration.load("quick", path, ("scales",))
     with pytest.raises(CalibrationError, match="suite 'bbp'"):
-        Calibration.load("quick", path)
+        Calibration.load("quick", path, SUITES)
 
 
 # --------------------------------------------------------------------------- staleness
@@ -121,14 +128,14 @@ def _insert_statement(path: Path, function: str, statement: str) -> None:
     path.write_text("".join(lines))
 
 
-def _stale(roots: dict[str, Path], suites=SUITES) -> dict[str, list[str]]:
+def _stale(roots: dict[str, Path], before: dict[str, dict] | None = None) -> dict[str, list[str]]:
+    """Suite → what changed between the fingerprints of the real sources (or `before`) and of `roots` now."""
     profile = PROFILES["quick"]
-    current = {s: fingerprint.suite_fingerprint(s, profile, runner.suite_modules((s,))[s].plan(profile, "calibration"))
-               for s in suites}
-    edited = {s: fingerprint.suite_fingerprint(s, profile, runner.suite_modules((s,))[s].plan(profile, "calibration"),
-                                               roots) for s in suites}
-    return {s: fingerprint.differences(current[s], edited[s]) for s in suites if fingerprint.differences(current[s],
-                                                                                                         edited[s])}
+    modules = registry.select()
+    current = before or {m.NAME: fingerprint.suite_fingerprint(m, profile) for m in modules}
+    edited = {m.NAME: fingerprint.suite_fingerprint(m, profile, roots) for m in modules}
+    changes = {s: fingerprint.differences(current[s], edited[s]) for s in current}
+    return {s: c for s, c in changes.items() if c}
 
 
 def test_an_identical_copy_is_not_stale(package_copy):
@@ -153,14 +160,38 @@ def test_comment_docstring_or_unrelated_change_is_not_stale(package_copy):
     assert _stale(package_copy) == {}
 
 
-def test_a_changed_profile_or_plan_is_stale():
+def test_changing_one_suites_sizes_makes_that_suite_alone_stale(monkeypatch):
     profile = PROFILES["quick"]
-    module = runner.suite_modules(("gd_one_step",))["gd_one_step"]
-    before = fingerprint.suite_fingerprint("gd_one_step", profile, module.plan(profile, "calibration"))
-    bigger = Profile(**{**before["profile"], "spiked_shapes": tuple(map(tuple, before["profile"]["spiked_shapes"])),
-                        "finite_size_ds": tuple(before["profile"]["finite_size_ds"]), "d": 800})
-    after = fingerprint.suite_fingerprint("gd_one_step", bigger, module.plan(bigger, "calibration"))
-    assert "profile d: 1000 → 800" in fingerprint.differences(before, after)
+    before = {m.NAME: fingerprint.suite_fingerprint(m, profile) for m in registry.select()}
+    monkeypatch.setitem(gd_one_step.SIZES, "quick", {**gd_one_step.SIZES["quick"], "d": 800})
+    stale = _stale(fingerprint.package_roots(), before)
+    assert stale == {"gd_one_step": ["profile d: 1000 → 800"]}, stale
+    monkeypatch.setitem(scales.SIZES, "quick", {**scales.SIZES["quick"], "seeds": 5})
+    stale = _stale(fingerprint.package_roots(), before)
+    assert set(stale) == {"gd_one_step", "scales"} and stale["scales"] == ["profile seeds: 4 → 5"], stale
+
+
+def test_a_changed_shared_profile_field_or_plan_is_stale(monkeypatch):
+    before = {m.NAME: fingerprint.suite_fingerprint(m, PROFILES["quick"]) for m in registry.select()}
+    monkeypatch.setitem(PROFILES, "quick", Profile(name="quick", calibration_seeds=5))
+    stale = _stale(fingerprint.package_roots(), before)
+    assert set(stale) == set(SUITES)  # every suite shares the profile's calibration seeds
+    assert stale["scales"] == ["profile calibration_seeds: 8 → 5"], stale
+    monkeypatch.setitem(PROFILES, "quick", Profile(name="quick", calibration_seeds=8))
+    monkeypatch.setattr(scales, "plan", lambda profile, role: [])  # same sizes, other calibration tasks
+    assert _stale(fingerprint.package_roots(), before) == {
+        "scales": ["the calibration tasks (seeds or parameters) changed"]}
+
+
+def test_redrawing_a_figure_is_not_stale(package_copy):
+    """Drawing functions (``figures``, ``fig_*``) are left out of a suite's fingerprint; the code next to
+    them is not."""
+    path = package_copy["validation"] / "suites" / "scales.py"
+    _insert_statement(path, "fig_norm_ratios", "_ = 0")
+    _insert_statement(path, "figures", "_ = 0")
+    assert _stale(package_copy) == {}
+    _insert_statement(path, "describe", "_ = 0")
+    assert _stale(package_copy) == {"scales": ["validation.suites.scales changed"]}
 
 
 def test_stale_suite_stops_validate_with_exit_1(package_copy, monkeypatch, tmp_path, no_simulation, capsys):
@@ -173,7 +204,7 @@ def test_stale_suite_stops_validate_with_exit_1(package_copy, monkeypatch, tmp_p
 
 
 def test_accepted_stale_suite_is_marked_on_every_row(package_copy, monkeypatch, tmp_path):
-    monkeypatch.setitem(PROFILES, "tiny", TINY)
+    install_profile(monkeypatch, TINY, TINY_SIZES)
     out = tmp_path / "calibration.json"
     assert calibrate.main(["--profile", "tiny", "--only", "scales", "--workers", "1", "--out", str(out),
                            "--quiet"]) == 0
@@ -181,8 +212,8 @@ def test_accepted_stale_suite_is_marked_on_every_row(package_copy, monkeypatch, 
     _insert_statement(package_copy["theory"] / "scales.py", "lr_scales", "_ = 0")
     monkeypatch.setattr(fingerprint, "package_roots", lambda: package_copy)
     with pytest.raises(runner.StaleCalibration, match="theory.scales changed"):
-        runner.run_validation(TINY, only=("scales",), workers=0, progress=False, calibration=calibration)
-    result = runner.run_validation(TINY, only=("scales",), workers=0, progress=False, calibration=calibration,
+        runner.run_validation(TINY, [scales], workers=0, progress=False, calibration=calibration)
+    result = runner.run_validation(TINY, [scales], workers=0, progress=False, calibration=calibration,
                                    accept_stale=True)
     assert result.stale == {"scales": ["theory.scales changed"]}
     section = markdown(result).split("## scales", 1)[1]

@@ -26,8 +26,13 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from validation import SUITES, finite_size, multi_step, one_step_spectrum, onestep, power, scales, spiked
-from validation.core import K_SIGMA, PROFILES, ROOT_SEED
+from validation import power, registry
+from validation.checks import K_SIGMA
+from validation.suites import _one_step_common as onestep
+from validation.suites import finite_size, gd_one_step, multi_step, one_step_spectrum, scales, spiked
+from validation.tasks import PROFILES, ROOT_SEED
+
+SUITES = registry.names()
 from validation.report import COMMITTED_REPORTS, README_BEGIN, README_END, readme_block, report_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +121,8 @@ def test_root_seed_and_tolerance_policy():
 def test_profile_sizes():
     text = validation_md("## 2. Tolerance policy")
     d, h, n = (int(x) for x in find(r"default size d = (\d+) \(h = (\d+), n = (\d+)\)", text).groups())
-    for profile in PROFILES.values():
-        assert profile.d == profile.multi_step_d == d
+    for profile in PROFILES:
+        assert gd_one_step.SIZES[profile]["d"] == multi_step.SIZES[profile]["d"] == d
     assert onestep.sizes(d) == {"n": n, "d": d, "h": h}
 
 
@@ -220,7 +225,7 @@ def test_finite_size_and_scales():
     text = validation_md("### finite_size")
     ladder = find(r"At d = (\d+) … (\d+) \(quick\) or (\d+) \(full\), η = ({NUMBER})·η_c".replace("{NUMBER}", NUMBER),
                   text).groups()
-    quick, full = PROFILES["quick"].finite_size_ds, PROFILES["full"].finite_size_ds
+    quick, full = finite_size.SIZES["quick"]["ds"], finite_size.SIZES["full"]["ds"]
     assert (int(ladder[0]), int(ladder[1]), int(ladder[2])) == (quick[0], quick[-1], full[-1])
     assert float(ladder[3]) == finite_size.MULTIPLE
     text = validation_md("### scales")
@@ -236,7 +241,7 @@ def test_multi_step_runs_reference_and_onset():
     adam = find(r"Adam η ∈ \{([^}]*)\}", text).group(1)
     assert [float(x) for x in gd.split(",")] == [lr for opt, lr, _ in multi_step.RUNS if opt == "gd"]
     assert [float(x) for x in adam.split(",")] == [lr for opt, lr, _ in multi_step.RUNS if opt == "adam"]
-    assert f"at n = {onestep.sizes(PROFILES['quick'].multi_step_d)['n']}" in text
+    assert f"at n = {onestep.sizes(multi_step.SIZES['quick']['d'])['n']}" in text
     alpha = find(r"α_Hill per step ([\d., ]+) \(one seed\)", text).group(1)
     assert tuple(float(x) for x in alpha.strip(" ,").split(",")) == multi_step.REFERENCE_ALPHA
     bias, extra = find(rf"within ({NUMBER}) \+ 3·sd·√\(1/seeds \+ ({NUMBER})\)", text).groups()
@@ -295,7 +300,7 @@ def test_open_target_q_row():
     row = _open_rows()["q"]
     assert f"d > {finite_size.EPS_NEGLIGIBLE_MAX_D}" in row[0] and row[1].startswith(f"{finite_size.Q_BIAS:g},")
     values, first, last = find(r"plug-in - simulation ([\d., ]+) at d = (\d+) … (\d+)", row[2]).groups()
-    ds = PROFILES["full"].finite_size_ds
+    ds = finite_size.SIZES["full"]["ds"]
     assert (int(first), int(last)) == (ds[0], ds[-1])
     numbers = [x for x in values.strip(" ,").split(", ")]
     assert len(numbers) == len(ds)
@@ -372,14 +377,14 @@ def test_readme_suites_sizes_policy_and_power_grid():
     low, high = find(rf"η from ({NUMBER}) to ({NUMBER}) × η_c", text).groups()
     assert (float(low), float(high)) == (min(onestep.MULTIPLES), max(onestep.MULTIPLES))
     d, h, n = (int(x) for x in find(r"\(d = (\d+), h = (\d+), n = (\d+)\)", text).groups())
-    assert all(p.d == d for p in PROFILES.values()) and onestep.sizes(d) == {"n": n, "d": d, "h": h}
-    assert int(find(r"finite-size ladder up to d = (\d+)", text).group(1)) == max(PROFILES["full"].finite_size_ds)
+    assert all(gd_one_step.SIZES[p]["d"] == d for p in PROFILES) and onestep.sizes(d) == {"n": n, "d": d, "h": h}
+    assert int(find(r"finite-size ladder up to d = (\d+)", text).group(1)) == max(finite_size.SIZES["full"]["ds"])
     assert f"`bias + {K_SIGMA:g}·scatter/√seeds`" in text
     rel, absolute = find(r"\(grid ([\d., ]+) % relative or (.+?) absolute\)", text).groups()
     assert tuple(float(x) / 100 for x in rel.split(",")) == power.REL
     assert absolute == f"{power.ABS[0]:g} … {power.ABS[-1]:g}"
     figure_seeds = int(find(r"simulated bulk of (\d+) seeds", _text("README.md")).group(1))
-    assert figure_seeds == PROFILES["full"].seeds
+    assert figure_seeds == one_step_spectrum.SIZES["full"]["seeds"]
 
 
 #: README item (its first words) → how the open-target rows it stands for are named in a report.
@@ -424,8 +429,8 @@ def test_readme_open_list_numbers():
     assert f"at η ≥ {giant:g}·η_c" in items["σ2 within"]
     assert f"{min(x for x in onestep.MULTIPLES if x > 1):g}·η_c" in items["Adam's plug-in σ1"]
     assert f"at {one_step_spectrum.COUNT_OPEN_FROM:g}·η_c" in items["the asymptotic eigenvalue law's GD outlier count"]
-    full_max = max(PROFILES["full"].finite_size_ds)
-    assert full_max > finite_size.EPS_NEGLIGIBLE_MAX_D >= max(PROFILES["quick"].finite_size_ds)
+    full_max = max(finite_size.SIZES["full"]["ds"])
+    assert full_max > finite_size.EPS_NEGLIGIBLE_MAX_D >= max(finite_size.SIZES["quick"]["ds"])
     assert f"d = {full_max}, full profile only" in items["Adam's q"]
     runs = " and ".join(f"{'GD' if o == 'gd' else 'Adam'} η = {lr:g}" for o, lr in multi_step.TRAJECTORY_RUNS)
     steps = ", ".join(str(t) for t in multi_step.TARGET_STEPS)

@@ -1,5 +1,5 @@
 """Open targets: verdict from the measured error alone, standard errors, the report row, and a why_open on
-every open target built in validation/onestep.py, multi_step.py and finite_size.py.
+every open target built in validation/suites/_one_step_common.py, multi_step.py and finite_size.py.
 
 Fast: checks are built from a few made-up per-seed values or from fabricated suite outputs; nothing is
 simulated.
@@ -13,8 +13,11 @@ import math
 import numpy as np
 import pytest
 
-from validation import finite_size, multi_step, onestep
-from validation.core import PROFILES, Calibration, Check, Judge, SuiteResult
+from validation.calibration import Calibration
+from validation.checks import Check, Judge, SuiteResult
+from validation.suites import _one_step_common as onestep
+from validation.suites import finite_size, gd_one_step, multi_step
+from validation.tasks import PROFILES, Profile
 from validation.report import (STILL_OPEN, WITHIN_TARGET, markdown, open_target_rows, open_target_se,
                                open_target_value, open_target_verdict)
 from validation.runner import Validation
@@ -105,7 +108,7 @@ def test_one_step_open_targets_carry_an_optimizer_specific_why_open():
     for opt in ("gd", "adam"):
         judge = _recording(f"{opt}_one_step")
         checks = [c for i, m in enumerate(onestep.MULTIPLES) if m > 1.0
-                  for c in onestep._spiked_checks(judge, opt, PROFILES["quick"].d, outputs, i, m)]
+                  for c in onestep._spiked_checks(judge, opt, gd_one_step.SIZES["quick"]["d"], outputs, i, m)]
         suite = SuiteResult(f"{opt}_one_step", checks)
         assert suite.open_targets
         for c in suite.open_targets:
@@ -126,14 +129,15 @@ def test_multi_step_open_targets_carry_a_why_open():
                for c in checks)
 
 
-def test_finite_size_open_target_carries_a_why_open():
+def test_finite_size_open_target_carries_a_why_open(monkeypatch):
     d = finite_size.EPS_NEGLIGIBLE_MAX_D * 2
-    profile = dataclasses.replace(PROFILES["full"], finite_size_ds=(d,), finite_size_seeds=2, finite_size_draws=16)
+    profile = Profile(name="beyond")
+    monkeypatch.setitem(finite_size.SIZES, "beyond", {"ds": (d,), "seeds": 2, "draws": 16})
     keys = {opt: [k for _, o, k, _, _ in finite_size.QUANTITIES if o == opt] for opt in ("gd", "adam")}
     sim = {opt: {form: [{k: 0.5 + 0.01 * i for i, k in enumerate(keys[opt])}]
                  for form in ("sim", "plugin", "asymptotic")} for opt in keys}
     draws = {opt: {k: [0.001] * finite_size.DRAWS_PER_TASK for k in keys[opt]} for opt in keys}
-    tasks = finite_size.draws_at(profile, d) // finite_size.DRAWS_PER_TASK
+    tasks = finite_size.draws_at(16, d) // finite_size.DRAWS_PER_TASK
     outputs = [sim, sim] + [draws] * tasks
     result = finite_size.evaluate(profile, outputs, Calibration.recorder("full"))
     (open_q,) = result.open_targets

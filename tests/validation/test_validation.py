@@ -18,31 +18,43 @@ from pathlib import Path
 import pytest
 
 from htcore.cli import build_parser, main
-from validation import SUITES, calibrate, power
-from validation.core import PROFILES, Calibration, CalibrationError, Check, Judge, Profile, SuiteResult, task_seed
+from tests.validation.helpers import TINY_SIZES, install_profile
+from validation import calibrate, power, registry
+from validation.calibration import Calibration, CalibrationError
+from validation.checks import Check, Judge, SuiteResult
 from validation.report import markdown, results_json, write_report
-from validation.runner import Validation, evaluate, run_validation, simulate, suite_modules
+from validation.runner import Validation, evaluate, run_validation, simulate
+from validation.suites import gd_one_step, multi_step, one_step_spectrum
+from validation.tasks import PROFILES, Profile, task_seed
 
-TINY = Profile(name="tiny", d=100, seeds=3, bbp_d=100, bbp_seeds=16, spiked_shapes=((150, 100),), spiked_seeds=2,
-               finite_size_ds=(50, 100), finite_size_seeds=3, finite_size_draws=3, multi_step_d=100,
-               multi_step_seeds=2, multi_step_large_n=4, calibration_seeds=3)
-FIGURES = ("spiked.png", "one_step_spectrum_gd.png", "one_step_spectrum_adam.png", "sigma1_vs_lr.png", "overlaps_vs_lr.png", "bbp_transition.png", "finite_size_error.png",
-           "norm_ratios.png", "alpha_per_step.png")
+SUITES = registry.names()
+TINY = Profile(name="tiny", calibration_seeds=3)
+FIGURES = ("spiked.png", "one_step_spectrum_gd.png", "one_step_spectrum_adam.png", "sigma1_vs_lr.png", "overlaps_vs_lr.png",
+           "bbp_transition.png", "finite_size_error.png", "norm_ratios.png", "alpha_per_step.png")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tiny_profile():
+    """The tiny profile and every suite's sizes for it, for the tests of this module."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield install_profile(mp, TINY, TINY_SIZES)
+
+
+def _suites(*names: str) -> list:
+    return registry.select(names or None)
 
 
 @pytest.fixture(scope="module")
 def tiny_calibration(tmp_path_factory):
     """The tiny profile calibrated by the real command (``python -m validation.calibrate``)."""
     out = tmp_path_factory.mktemp("calibration") / "calibration.json"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(PROFILES, "tiny", TINY)
-        assert calibrate.main(["--profile", "tiny", "--workers", "2", "--out", str(out), "--quiet"]) == 0
-    return out, Calibration.load("tiny", out)
+    assert calibrate.main(["--profile", "tiny", "--workers", "2", "--out", str(out), "--quiet"]) == 0
+    return out, Calibration.load("tiny", out, SUITES)
 
 
 @pytest.fixture(scope="module")
 def tiny_serial(tiny_calibration):
-    return run_validation(TINY, workers=1, progress=False, calibration=tiny_calibration[1])
+    return run_validation(TINY, _suites(), workers=1, progress=False, calibration=tiny_calibration[1])
 
 
 def test_calibration_file_records_how_it_was_made(tiny_calibration):
@@ -51,12 +63,14 @@ def test_calibration_file_records_how_it_was_made(tiny_calibration):
     entry = data["profiles"]["tiny"]
     assert data["command"].startswith("python -m validation.calibrate")
     assert entry["seed_role"] == "calibration" and entry["calibration_seeds"] == TINY.calibration_seeds
-    assert entry["sizes"]["d"] == TINY.d and set(entry["runs"]) == set(SUITES)
+    assert entry["profile"] == {"name": "tiny", "calibration_seeds": 3} and set(entry["runs"]) == set(SUITES)
+    assert entry["sizes"] == json.loads(json.dumps(TINY_SIZES))
     for suite, run in entry["runs"].items():  # each suite its own date, fingerprint, command and keys
         assert re.match(r"\d{4}-\d\d-\d\d", run["date"]) and run["code_version"]
         assert run["command"] == "python -m validation.calibrate --profile tiny --workers 2 --out " \
                                  f"{path} --quiet"
-        assert run["fingerprint"]["modules"][f"validation.{suite}"] and run["fingerprint"]["profile"]["d"] == TINY.d
+        assert run["fingerprint"]["modules"][f"validation.suites.{suite}"]
+        assert run["fingerprint"]["profile"] == {"name": "tiny", "calibration_seeds": 3, **entry["sizes"][suite]}
         assert run["keys"] and all(k.startswith(f"{suite}/") and k in calibration.scatter for k in run["keys"])
     assert entry["runs"]["bbp"]["constants"] == ["bbp/critical median of T"]
     assert all(math.isfinite(v) and v > 0 for v in calibration.scatter.values())
@@ -72,8 +86,10 @@ def test_tiny_run_writes_report_json_and_figures(tiny_serial, tmp_path):
     assert report.startswith("# htcore validate — tiny profile")
     assert all(f"## {s}" in report for s in SUITES) and "## Open targets" in report
     assert "Code: " in report and "calibration of profile 'tiny'" in report
+    assert "spiked: shapes 150×100 × 2 seeds; gd_one_step: d = 100 (h = 150, n = 200) × 3 seeds per η;" in report
     data = json.loads((tmp_path / "results.json").read_text())
     assert list(data["suites"]) == list(SUITES) and data["code_version"]
+    assert data["profile"]["sizes"] == json.loads(json.dumps(TINY_SIZES))
     assert set(data["calibration"]["runs"]) == set(SUITES)
     checks = [c for s in data["suites"].values() for c in s["checks"]]
     assert all({"prediction", "sim_mean", "error", "tolerance", "bias", "scatter", "seeds", "gating"} <= set(c)
@@ -81,7 +97,7 @@ def test_tiny_run_writes_report_json_and_figures(tiny_serial, tmp_path):
 
 
 def test_parallel_equals_serial(tiny_serial, tiny_calibration):
-    parallel = run_validation(TINY, workers=2, progress=False, calibration=tiny_calibration[1])
+    parallel = run_validation(TINY, _suites(), workers=2, progress=False, calibration=tiny_calibration[1])
     # compared as JSON text: NaN (e.g. a spike strength that cannot be measured at d = 100) equals itself there
     assert (json.dumps(results_json(parallel)["suites"], sort_keys=True)
             == json.dumps(results_json(tiny_serial)["suites"], sort_keys=True))
@@ -89,10 +105,10 @@ def test_parallel_equals_serial(tiny_serial, tiny_calibration):
 
 @pytest.mark.parametrize("profile", ["quick", "full"])
 def test_check_and_calibration_seeds_are_disjoint(profile):
-    for name, module in suite_modules(None).items():
+    for module in registry.select():
         check = {t.params["seed"] for t in module.plan(PROFILES[profile], "check") if "seed" in t.params}
         calib = {t.params["seed"] for t in module.plan(PROFILES[profile], "calibration") if "seed" in t.params}
-        assert check and calib and not check & calib, name
+        assert check and calib and not check & calib, module.NAME
     assert task_seed("gd_one_step", 0, "check") != task_seed("gd_one_step", 0, "calibration")
     with pytest.raises(ValueError, match="role"):
         task_seed("gd_one_step", 0, "judged")
@@ -102,10 +118,9 @@ def test_tolerances_come_from_the_calibration_not_from_the_judged_seeds(tiny_cal
     """Judging two different sets of simulations gives the same tolerances; changing the calibration's
     scatter changes them."""
     calibration = tiny_calibration[1]
-    a = simulate(TINY, only=("gd_one_step", "spiked"), workers=0, progress=False, role="check")
-    b = simulate(TINY, only=("gd_one_step", "spiked"), workers=0, progress=False, role="calibration")
-    b = dataclasses.replace(b, outputs={k: v[:TINY.seeds if k == "gd_one_step" else TINY.spiked_seeds]
-                                        for k, v in b.outputs.items()})
+    a = simulate(TINY, _suites("gd_one_step", "spiked"), workers=0, progress=False, role="check")
+    b = simulate(TINY, _suites("gd_one_step", "spiked"), workers=0, progress=False, role="calibration")
+    b = dataclasses.replace(b, outputs={k: v[:TINY_SIZES[k]["seeds"]] for k, v in b.outputs.items()})
     tol = [[c.tolerance for c in s.checks if c.comparison] for s in evaluate(a, calibration)]
     assert tol == [[c.tolerance for c in s.checks if c.comparison] for s in evaluate(b, calibration)]
     doubled = Calibration("tiny", {k: 2 * v for k, v in calibration.scatter.items()})
@@ -113,7 +128,7 @@ def test_tolerances_come_from_the_calibration_not_from_the_judged_seeds(tiny_cal
 
 
 def test_missing_calibration_entry_is_a_clear_error(tiny_calibration):
-    sims = simulate(TINY, only=("scales",), workers=0, progress=False)
+    sims = simulate(TINY, _suites("scales"), workers=0, progress=False)
     with pytest.raises(CalibrationError, match="validation.calibrate"):
         evaluate(sims, Calibration("tiny", {}))
 
@@ -161,12 +176,12 @@ REQUIRED = {
 
 @pytest.fixture(scope="module")
 def quick_simulations():
-    return simulate(PROFILES["quick"], workers=2, progress=False)
+    return simulate(PROFILES["quick"], _suites(), workers=2, progress=False)
 
 
 @pytest.fixture(scope="module")
 def quick_calibration():
-    return Calibration.load("quick")
+    return Calibration.load("quick", None, SUITES)
 
 
 def test_quick_profile_passes_unperturbed(quick_simulations, quick_calibration):
@@ -207,24 +222,37 @@ def test_validate_is_registered_through_the_entry_point():
     assert "validate" in build_parser().format_help()
 
 
-def test_suite_module_rejects_bad_arguments():
-    proc = subprocess.run([sys.executable, "-m", "validation.spiked", "--workers", "-1"], capture_output=True,
-                          text=True, timeout=120)
+@pytest.mark.parametrize("argv, mentions", [(["spiked", "--workers", "-1"], "--workers"), (["nosuch"], "NAME")])
+def test_suite_module_rejects_bad_arguments(argv, mentions):
+    proc = subprocess.run([sys.executable, "-m", "validation.suites", *argv], capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "--workers" in proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and mentions in proc.stderr
+    assert proc.stderr.startswith("python -m validation.suites: error: ")
 
 
-def test_profiles_share_the_default_size_and_the_calibration_covers_them():
-    """Both profiles judge the one-step suites at d = 1000 (only seed counts differ), and the shipped
-    calibration was measured at exactly these profiles, for every suite (complete and finite: checked by
-    ``Calibration.load``; fresh: tests/validation/test_calibration_file.py)."""
-    assert PROFILES["full"].d == PROFILES["quick"].d == 1000 and PROFILES["quick"].multi_step_d == 1000
-    assert PROFILES["full"].seeds > PROFILES["quick"].seeds
+def test_profiles_share_the_default_size():
+    """Both profiles judge the one-step suites and the multi-step suite at d = 1000 (only seed counts
+    differ); every registered suite has sizes for every profile."""
+    for module in (gd_one_step, one_step_spectrum, multi_step):
+        assert module.SIZES["full"]["d"] == module.SIZES["quick"]["d"] == 1000, module.NAME
+    assert gd_one_step.SIZES["full"]["seeds"] > gd_one_step.SIZES["quick"]["seeds"]
+    for module in registry.select():
+        assert set(PROFILES) <= set(module.SIZES), module.NAME
+        assert all(module.describe(module.SIZES[p]) for p in PROFILES)
+
+
+def test_shipped_calibration_covers_the_profiles():
+    """The shipped calibration was measured at exactly these profiles and sizes, for every suite (complete
+    and finite: checked by ``Calibration.load``; fresh: tests/validation/test_calibration_file.py)."""
     for name, profile in PROFILES.items():
-        calibration = Calibration.load(name)
-        assert calibration.meta["sizes"] == json.loads(json.dumps(dataclasses.asdict(profile)))
-        for suite in SUITES:
-            assert calibration.meta["runs"][suite]["fingerprint"]["profile"] == calibration.meta["sizes"]
+        calibration = Calibration.load(name, None, SUITES)
+        assert calibration.meta["profile"] == dataclasses.asdict(profile)
+        for module in registry.select():
+            sizes = json.loads(json.dumps(module.SIZES[name]))
+            assert calibration.meta["sizes"][module.NAME] == sizes, (name, module.NAME)
+            recorded = calibration.meta["runs"][module.NAME]["fingerprint"]["profile"]
+            assert recorded == {**dataclasses.asdict(profile), **sizes}, (name, module.NAME)
 
 
 def test_full_profile_detects_a_ten_percent_bbp_rate():

@@ -2,7 +2,7 @@
 
 For many seeds and η on a grid dense around η_c = ``theory.bbp_lr`` (the asymptotic rate at which the
 one-step spike crosses the BBP threshold, docs/theory.md "BBP learning rate"), one step is simulated
-with the engine (``validation.onestep``) at the profile's ``bbp_d`` and the top of the spectrum of W1 is
+with the engine (``validation.suites._one_step_common``) at the suite's size d and the top of the spectrum of W1 is
 summarised by one statistic computed from the sample alone (:func:`gap_statistic`):
 
     T = (σ1 − σ2) / tw(v̂),   v̂ = (‖W1‖_F² − σ1²)/(hd),
@@ -18,7 +18,7 @@ law (Baik–Ben Arous–Péché 2005; Bloemendal–Virág 2013), W1 at the true 
 up to corrections smaller than its fluctuations, so P(T(η★) > c★) = ½: the *median over seeds of the η
 where a seed's T first stays above c★* (its crossing, :func:`crossing`, linear interpolation between
 grid points) estimates η★ without the first-order finite-size offset of a fixed detection line (the
-offset of such a line shrinks only like d^−⅓). Measured across sizes (``validation/measure_bbp.py``,
+offset of such a line shrinks only like d^−⅓). Measured across sizes (``validation/studies/measure_bbp.py``,
 docs/validation.md), the median crossing sits within its standard error of ``theory.bbp_lr`` at
 d = 250 … 2000, while a fixed line (T > 4) crosses 8–10 % above it.
 
@@ -35,16 +35,23 @@ Checks per optimizer:
 from __future__ import annotations
 
 import math
-import sys
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import theory
 from htcore import spectral
-from validation.core import Calibration, Check, Judge, Profile, SuiteResult, Task, task_seed
-from validation.onestep import critical_lr, draw, sizes, step
+from validation.calibration import Calibration
+from validation.checks import Check, Judge, SuiteResult
+from validation.suites._one_step_common import critical_lr, draw, sizes, step
+from validation.tasks import Profile, Task, sizes_for, task_seed
 
 NAME = "bbp"
+#: Size d (h = 3d/2, n = 2d) and seeds per profile. The per-seed threshold estimate scatters like d^−⅓
+#: while a seed costs like d³, so many seeds at a smaller size measure the threshold best.
+SIZES = {"quick": {"d": 500, "seeds": 128}, "full": {"d": 1000, "seeds": 128}}
 #: Learning rates in units of η_c: dense from 0.7 to 1.5, where the seeds cross, plus 0.5 and 2.
 GRID = (0.5, *(round(0.7 + 0.05 * i, 2) for i in range(17)), 2.0)
 #: A seed has a clear outlier when T > DETECTION_GAP (fraction checks and the multi-step suite).
@@ -95,16 +102,22 @@ def spiked_gaps(h: int, d: int, draws: int, seed: int) -> dict:
     return {"critical_gaps": gaps}
 
 
+def describe(sizes: Mapping[str, Any]) -> str:
+    """The report header's words for these sizes."""
+    return f"d = {sizes['d']} × {sizes['seeds']} seeds"
+
+
 def plan(profile: Profile, role: str = "check") -> list[Task]:
-    """One task per seed at the profile's ``bbp_d``; for calibration also the spiked-matrix Monte Carlo
+    """One task per seed at the suite's size d; for calibration also the spiked-matrix Monte Carlo
     that measures c★ (its seeds are calibration seeds of this suite, after the simulation seeds)."""
-    d = profile.bbp_d
-    seeds = profile.bbp_seeds  # calibration too: the scatter of a median is measured at the count it judges
-    tasks = [Task(NAME, "simulate", {"d": d, "seed": task_seed(NAME, i, role)}, cost=(d / 1000) ** 2)
+    s = sizes_for(SIZES, profile, NAME)
+    d = s["d"]
+    seeds = s["seeds"]  # calibration too: the scatter of a median is measured at the count it judges
+    tasks = [Task(__name__, "simulate", {"d": d, "seed": task_seed(NAME, i, role)}, cost=(d / 1000) ** 2)
              for i in range(seeds)]
     if role == "calibration":
-        tasks += [Task(NAME, "spiked_gaps", {"h": sizes(d)["h"], "d": d, "draws": SPIKED_DRAWS,
-                                             "seed": task_seed(NAME, seeds + j, role)}, cost=(d / 1000) ** 2)
+        tasks += [Task(__name__, "spiked_gaps", {"h": sizes(d)["h"], "d": d, "draws": SPIKED_DRAWS,
+                                                 "seed": task_seed(NAME, seeds + j, role)}, cost=(d / 1000) ** 2)
                   for j in range(SPIKED_TASKS)]
     return tasks
 
@@ -167,15 +180,35 @@ def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) ->
     if critical.size:
         calibration.record_constant(judge.key(CRITICAL_KEY), float(np.median(critical)))
     level = calibration.constant(judge.key(CRITICAL_KEY))
-    checks, data = [], {"grid": list(GRID), "d": profile.bbp_d, "critical_gap": level,
-                        "detection_gap": DETECTION_GAP}
+    d = sizes_for(SIZES, profile, NAME)["d"]
+    checks, data = [], {"grid": list(GRID), "d": d, "critical_gap": level, "detection_gap": DETECTION_GAP}
     for optimizer in theory.one_step.OPTIMIZERS:
-        c, data[optimizer] = _optimizer_checks(judge, optimizer, profile.bbp_d, outputs, level)
+        c, data[optimizer] = _optimizer_checks(judge, optimizer, d, outputs, level)
         checks += c
     return SuiteResult(name=NAME, checks=checks, data=data)
 
 
-if __name__ == "__main__":
-    from validation.cli import suite_main
+def figures(data: Mapping[str, dict]) -> dict[str, Figure]:
+    """The report's figure of this suite, from its data (``data[NAME]``)."""
+    return {"bbp_transition.png": fig_bbp(data[NAME])} if NAME in data else {}
 
-    sys.exit(suite_main(NAME))
+
+def fig_bbp(data: dict) -> Figure:
+    """Per optimizer vs η/η_c: the fraction of seeds whose gap statistic T has crossed c★ (its median
+    over seeds is the measured BBP rate) and the fraction with a clear outlier (T > DETECTION_GAP)."""
+    fig = Figure(figsize=(6.5, 4.8))
+    ax = fig.subplots()
+    grid = np.linspace(min(data["grid"]), max(data["grid"]), 400)
+    for k, opt in enumerate(("gd", "adam")):
+        crossings = np.array(data[opt]["crossings"], dtype=float)
+        ax.plot(grid, [(crossings <= m).mean() for m in grid], "-", color=f"C{k}",
+                label=f"{opt.upper()}: seeds with T above c★ = {data['critical_gap']:.2f}")
+        ax.plot(data["grid"], data[opt]["fraction"], "o:", ms=3, color=f"C{k}",
+                label=f"{opt.upper()}: seeds with T > {data['detection_gap']:g}")
+        ax.axvline(data[opt]["measured_rate"], color=f"C{k}", ls="--", lw=0.8,
+                   label=f"{opt.upper()} measured rate (median crossing) {data[opt]['measured_rate']:.3f}·η_c")
+    ax.axhline(0.5, color="grey", lw=0.6)
+    ax.axvline(1.0, color="k", lw=0.8, ls=":", label="η_c = theory.bbp_lr")
+    ax.set(xlabel="η / η_c", ylabel="fraction of seeds", title=f"BBP transition after one step, d = {data['d']}")
+    ax.legend(fontsize=7)
+    return fig

@@ -1,9 +1,9 @@
 """Study: the BBP suite's measurement rule across sizes (docs/validation.md, "bbp").
 
-    python -m validation.measure_bbp [--sizes 250 500 1000 2000] [--seeds 64] [--draws 400] [--workers 2]
+    python -m validation.studies.measure_bbp [--sizes 250 500 1000 2000] [--seeds 64] [--draws 400] [--workers 2]
 
 For each size d (h = 3d/2, n = 2d): c★, the median of the gap statistic T of a critical rank-one spiked
-Gaussian matrix (``validation.bbp.spiked_gaps``, with its bootstrap standard error), then for GD and Adam
+Gaussian matrix (``validation.suites.bbp.spiked_gaps``, with its bootstrap standard error), then for GD and Adam
 the median over seeds of the η where T crosses c★ (the suite's measured BBP rate) and, for comparison,
 where T crosses a fixed line T = 4, both in units of ``theory.bbp_lr`` at that size, each with its
 bootstrap standard error. Seeds are this study's own (role "calibration" keys offset by 10⁶, never a
@@ -18,9 +18,9 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 import theory
-from validation import bbp
-from validation.core import task_seed
-from validation.onestep import sizes
+from validation.suites import bbp
+from validation.suites._one_step_common import sizes
+from validation.tasks import task_seed
 
 FIXED_LINE = 4.0
 SEED_OFFSET = 1_000_000

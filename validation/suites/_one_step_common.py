@@ -1,4 +1,11 @@
-"""One simulated GD or Adam step of the reference model, measured and predicted side by side.
+"""Shared by the suites: one simulated GD or Adam step of the reference model, measured and predicted.
+
+Not a suite itself (the suite of the eigenvalue law after one step is :mod:`validation.suites.one_step_spectrum`).
+What it holds: the model at size d and its one step (:func:`draw`, :func:`step`, :func:`sizes`,
+:func:`critical_lr`; used by every one-step suite and by ``scales``, ``bbp``, ``finite_size``,
+``multi_step``), the simulation task of the η grid (:func:`simulate`: measured values with plug-in and
+asymptotic predictions), and the checks, bias constants and figures of the two grid suites
+``gd_one_step`` and ``adam_one_step`` (:func:`grid_suite`).
 
 Model (docs/model.md "The model"; theory: docs/theory.md "One GD step", "One Adam step"): W0 h×d N(0,1), frozen a ~ N(0, I_h),
 ``f(x) = aᵀtanh(Wx/√d)/√h``, labels ``y = softplus(βᵀx) + N(0, 0.3²)``, loss MSE **without ½**
@@ -21,16 +28,20 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import theory
 from htcore import Config, make_problem, spectral
 from htcore.kernels import loss_and_grad
 from htcore.optim import Optimizer
-from validation.core import Calibration, Check, Judge, Profile, SuiteResult, Task, task_seed
+from validation.calibration import Calibration
+from validation.checks import Check, Judge, SuiteResult
+from validation.tasks import Profile, Task, sizes_for, task_seed
 
 #: Fields compared between simulation and theory (theory's OneStepPrediction attribute names).
 PREDICTED = ("sigma1", "bulk_edge", "bulk_variance", "overlap_beta", "overlap_a", "per_neuron_alignment",
@@ -168,11 +179,11 @@ OVERLAP_TARGET = 0.02
 ADAM_OVERLAP_A_BIAS = 0.02
 
 
-def plan_grid(suite: str, optimizer: str, profile: Profile, role: str) -> list[Task]:
-    """One task per seed at the profile's size over :data:`MULTIPLES`."""
-    return [Task("onestep", "simulate", {"d": profile.d, "seed": task_seed(suite, i, role),
-                                         "grid": {optimizer: list(MULTIPLES)}})
-            for i in range(profile.seeds_for("seeds", role))]
+def plan_grid(suite: str, optimizer: str, profile: Profile, sizes: Mapping[str, Any], role: str) -> list[Task]:
+    """One task per seed at the suite's size d (`sizes`: ``d``, ``seeds``) over :data:`MULTIPLES`."""
+    return [Task(__name__, "simulate", {"d": sizes["d"], "seed": task_seed(suite, i, role),
+                                        "grid": {optimizer: list(MULTIPLES)}})
+            for i in range(profile.seeds_for(sizes["seeds"], role))]
 
 
 def per_seed(outputs: list[dict], optimizer: str, form: str, key: str) -> np.ndarray:
@@ -290,9 +301,8 @@ def _signal_fraction_checks(judge: Judge, outputs: list[dict]) -> list[Check]:
     ]
 
 
-def evaluate_grid(judge: Judge, optimizer: str, profile: Profile, outputs: list[dict]) -> SuiteResult:
-    """Checks of a one-step suite (see the bias constants above for the reasons)."""
-    d = profile.d
+def evaluate_grid(judge: Judge, optimizer: str, d: int, outputs: list[dict]) -> SuiteResult:
+    """Checks of a one-step suite at size d (see the bias constants above for the reasons)."""
     checks: list[Check] = []
     for i, m in enumerate(MULTIPLES):
         checks += (_below_threshold_checks if m < 1.0 else _spiked_checks)(judge, optimizer, d, outputs, i, m)
@@ -325,13 +335,76 @@ def asymptotic_curve(optimizer: str, d: int) -> dict[str, list[float]]:
             "bulk_edge": curve.bulk_edge.tolist()}
 
 
-def grid_suite(name: str, optimizer: str) -> tuple[Callable[[Profile, str], list[Task]],
-                                                   Callable[[Profile, list[dict], Calibration], SuiteResult]]:
-    """``(plan, evaluate)`` of the one-step suite `name` for `optimizer` (one task per seed at size d)."""
+def describe_grid(sizes: Mapping[str, Any]) -> str:
+    """The report header's words for a one-step suite's sizes (``d``, ``seeds``)."""
+    d = sizes["d"]
+    return f"d = {d} (h = {3 * d // 2}, n = {2 * d}) × {sizes['seeds']} seeds per η"
+
+
+def grid_suite(name: str, optimizer: str, table: Mapping[str, Mapping[str, Any]]
+               ) -> tuple[Callable[[Profile, str], list[Task]],
+                          Callable[[Profile, list[dict], Calibration], SuiteResult]]:
+    """``(plan, evaluate)`` of the one-step suite `name` for `optimizer` (one task per seed at size
+    d), with its sizes per profile `table` (profile name → ``d``, ``seeds``)."""
     def plan(profile: Profile, role: str = "check") -> list[Task]:
-        return plan_grid(name, optimizer, profile, role)
+        return plan_grid(name, optimizer, profile, sizes_for(table, profile, name), role)
 
     def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) -> SuiteResult:
-        return evaluate_grid(Judge(name, calibration), optimizer, profile, outputs)
+        d = sizes_for(table, profile, name)["d"]
+        return evaluate_grid(Judge(name, calibration), optimizer, d, outputs)
 
     return plan, evaluate
+
+
+# --------------------------------------------------------------------------- figures of the two grid suites
+# One figure per quantity with a panel per grid suite that ran: gd_one_step and adam_one_step both list
+# :func:`figures`, which the report calls once.
+
+#: The grid suites whose panels the figures draw, in panel order.
+GRID_SUITES = ("gd_one_step", "adam_one_step")
+
+
+def figures(data: Mapping[str, dict]) -> dict[str, Figure]:
+    """σ1 and overlaps against η/η_c, one panel per grid suite in `data` (suite name → its data)."""
+    suites = [data[name] for name in GRID_SUITES if name in data]
+    if not suites:
+        return {}
+    return {"sigma1_vs_lr.png": fig_panels(suites, fig_sigma1_panel),
+            "overlaps_vs_lr.png": fig_panels(suites, fig_overlap_panel)}
+
+
+def fig_panels(suites: list[dict], draw: Callable) -> Figure:
+    fig = Figure(figsize=(6 * len(suites), 4.5))
+    for ax, data in zip(fig.subplots(1, len(suites), squeeze=False)[0], suites):
+        draw(ax, data)
+        ax.set_xscale("log")
+        ax.set_xlabel("η / η_c")
+        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def fig_sigma1_panel(ax, data: dict) -> None:
+    m, c = np.array(data["multiples"]), data["curve"]
+    ax.plot(c["multiple"], c["sigma1"], color="C0", label="σ1 asymptotic (A = 1)")
+    ax.plot(c["multiple"], c["bulk_edge"], color="C2", ls="--", label="bulk edge (theory)")
+    ax.errorbar(m, data["sim"]["sigma1"], yerr=data["sim_sd"]["sigma1"], fmt="o", color="k", ms=4,
+                label="σ1 simulated")
+    ax.plot(m, data["plugin"]["sigma1"], "x", color="C1", label="σ1 plug-in")
+    ax.errorbar(m, data["sim"]["sigma2"], yerr=data["sim_sd"]["sigma2"], fmt="s", color="C2", ms=3,
+                label="σ2 simulated")
+    ax.set_yscale("log")
+    ax.set_ylabel("singular value")
+    ax.set_title(f"{data['optimizer'].upper()}: one step, d = {data['d']}, η_c = {data['eta_c']:.4g}")
+
+
+def fig_overlap_panel(ax, data: dict) -> None:
+    m, c = np.array(data["multiples"]), data["curve"]
+    for key, color, label in (("overlap_beta", "C0", "⟨v1,β⟩²"), ("overlap_a", "C3", "⟨u1,a/‖a‖⟩²")):
+        ax.plot(c["multiple"], c[key], color=color, label=f"{label} asymptotic")
+        ax.errorbar(m, data["sim"][key], yerr=data["sim_sd"][key], fmt="o", color=color, ms=4,
+                    label=f"{label} simulated")
+        ax.plot(m, data["plugin"][key], "x", color="k")
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("squared overlap (× = plug-in)")
+    ax.set_title(f"{data['optimizer'].upper()}: alignment after one step, d = {data['d']}")

@@ -1,6 +1,6 @@
 """Measure `theory.predict_trajectory` against the engine over several large steps.
 
-Run: ``python -m validation.measure_trajectory [--seeds 100 101 102 103] [--draws 0 1] [--workers 2]
+Run: ``python -m validation.studies.measure_trajectory [--seeds 100 101 102 103] [--draws 0 1] [--workers 2]
 [--engine-json FILE] [--json FILE] [--figure docs/trajectory_mechanism.png] [--only NAME ...]
 [--from-json FILE]``
 (default sizes h = 1500, d = 1000, n = 2000; tanh/softplus, ρ = 0.3). Prints markdown tables of the
@@ -252,7 +252,7 @@ def figure(selected: list[Run], engine: dict, pred: dict, path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m validation.measure_trajectory", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m validation.studies.measure_trajectory", description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103])
     ap.add_argument("--draws", type=int, nargs="*", default=[0, 1])
     ap.add_argument("--workers", type=int, default=2)

@@ -1,6 +1,6 @@
 """The whole eigenvalue law after one large GD or Adam step (suite `one_step_spectrum`).
 
-Per seed at the profile's size, one exact gradient (``validation.onestep.draw``) and W1 after one GD step
+Per seed at the suite's size, one exact gradient (``validation.suites._one_step_common.draw``) and W1 after one GD step
 or the engine's first Adam update at η = 0.5 … 30 × η_c; measured: the eigenvalues of the smaller Gram of
 W1 (``htcore.spectral.esd``) and the top singular pair's overlaps with β and a/‖a‖. Predicted by
 ``theory.plugin_one_step_spectrum`` (the seed's W0, a, X, y — never the step's gradient) and
@@ -13,7 +13,7 @@ the outliers are s_1 … s_k, k the largest j ≤ 20 with s_j > (1 + 3 %)·s_{j+
 *bulk* is every other eigenvalue. A 3 % gap is ≈ 11 Tracy–Widom scales at the default size
 (tw/edge ≈ 0.27 %), which no two bulk singular values show, while every outlier the law predicts above
 1.5·η_c sits ≥ 10 % above the edge on average. Checks per optimizer and η
-(policy of ``validation.core``: bias + 3·calibrated scatter/√seeds; issue targets as biases):
+(policy of ``validation.checks``: bias + 3·calibrated scatter/√seeds; issue targets as biases):
 
 * upper bulk edge (singular value) against the largest bulk singular value, relative, bias 2 %;
 * Kolmogorov distance between the predicted bulk CDF and the empirical one, bias 0.02 (plug-in) and
@@ -29,17 +29,23 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import theory
 from htcore import spectral
-from validation.core import Calibration, Check, Judge, Profile, SuiteResult, Task, task_seed
-from validation.onestep import MULTIPLES, critical_lr, draw, sizes, step
+from validation.calibration import Calibration
+from validation.checks import Check, Judge, SuiteResult
+from validation.suites._one_step_common import MULTIPLES, critical_lr, draw, sizes, step
+from validation.tasks import Profile, Task, sizes_for, task_seed
 
 NAME = "one_step_spectrum"
+#: Size d (h = 3d/2, n = 2d) and check seeds per profile.
+SIZES = {"quick": {"d": 1000, "seeds": 4}, "full": {"d": 1000, "seeds": 8}}
 EDGE_BIAS = 0.02
 KS_BIAS = {"plugin": 0.02, "asymptotic": 0.03}
 OUTLIER_BIAS = 0.01
@@ -121,10 +127,16 @@ def simulate(d: int, seed: int) -> dict:
     return out
 
 
+def describe(sizes: Mapping[str, Any]) -> str:
+    """The report header's words for these sizes."""
+    return f"d = {sizes['d']} × {sizes['seeds']} seeds per η"
+
+
 def plan(profile: Profile, role: str = "check") -> list[Task]:
-    """One task per seed at the profile's size."""
-    return [Task(NAME, "simulate", {"d": profile.d, "seed": task_seed(NAME, i, role)}, cost=3.0)
-            for i in range(profile.seeds_for("seeds", role))]
+    """One task per seed at the suite's size."""
+    s = sizes_for(SIZES, profile, NAME)
+    return [Task(__name__, "simulate", {"d": s["d"], "seed": task_seed(NAME, i, role)}, cost=3.0)
+            for i in range(profile.seeds_for(s["seeds"], role))]
 
 
 def _col(outputs: list[dict], optimizer: str, i: int, form: str, key: str) -> np.ndarray:
@@ -161,13 +173,14 @@ def _checks(judge: Judge, optimizer: str, outputs: list[dict], i: int, m: float,
 def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) -> SuiteResult:
     """Checks of the module docstring; data: pooled bulk quantiles and predicted densities for the figures."""
     judge = Judge(NAME, calibration)
+    d = sizes_for(SIZES, profile, NAME)["d"]
     checks: list[Check] = []
-    data: dict = {"d": profile.d, "multiples": list(MULTIPLES)}
+    data: dict = {"d": d, "multiples": list(MULTIPLES)}
     for optimizer in theory.one_step.OPTIMIZERS:
         for i, m in enumerate(MULTIPLES):
             for form in FORMS:
                 checks += _checks(judge, optimizer, outputs, i, m, form)
-        data[optimizer] = _figure_data(optimizer, profile.d, outputs)
+        data[optimizer] = _figure_data(optimizer, d, outputs)
     return SuiteResult(name=NAME, checks=checks, data=data)
 
 
@@ -184,7 +197,25 @@ def _figure_data(optimizer: str, d: int, outputs: list[dict]) -> list[dict]:
     return panels
 
 
-if __name__ == "__main__":
-    from validation.cli import suite_main
+def figures(data: Mapping[str, dict]) -> dict[str, Figure]:
+    """The report's figures of this suite (one per optimizer), from its data (``data[NAME]``)."""
+    if NAME not in data:
+        return {}
+    mine = data[NAME]
+    return {f"one_step_spectrum_{opt}.png": fig_one_step_spectrum(mine[opt], opt, mine["d"]) for opt in ("gd", "adam")}
 
-    sys.exit(suite_main(NAME))
+
+def fig_one_step_spectrum(panels: list[dict], optimizer: str, d: int) -> Figure:
+    """Predicted (asymptotic) bulk density over the histogram of the simulated bulk eigenvalues of every
+    check seed (pooled quantiles), one panel per η."""
+    fig = Figure(figsize=(15, 8), layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
+    for ax, p in zip(axes, panels):
+        ax.hist(p["quantiles"], bins=60, density=True, color="0.75", label="simulated bulk (all seeds)")
+        ax.plot(p["grid"], p["density"], color="C3", lw=1.5, label="predicted density (asymptotic)")
+        ax.set(title=f"{optimizer.upper()}, η = {p['multiple']:g}·η_c, d = {d}", xlabel="eigenvalue of W1ᵀW1")
+        if p["outliers"]:
+            ax.text(0.98, 0.95, "outliers: " + ", ".join(f"{x:.3g}" for x in p["outliers"]), ha="right", va="top",
+                    transform=ax.transAxes, fontsize=7)
+    axes[0].legend(fontsize=7)
+    return fig

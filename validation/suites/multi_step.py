@@ -1,7 +1,7 @@
 """Ten full-batch steps at the reference settings: spike, then heavy tail (suite `multi_step`).
 
 Runs (docs/model.md "Experiment families"): GD η ∈ {1000, 2000, 3000} and Adam η ∈ {0.01, 0.1, 1} at
-n = 2d, and Adam η = 1 again with the profile's larger n. At d ≠ 1000 the learning rates are rescaled by
+n = 2d, and Adam η = 1 again with the suite's larger n. At d ≠ 1000 the learning rates are rescaled by
 ``theory.bbp_lr(d)/theory.bbp_lr(1000)`` (GD's BBP rate grows like d^¾h^¼, Adam's like (hd)^−¼), so each
 run keeps its position relative to the thresholds; at d = 1000 they are the reference values.
 Each step is the engine's (``htcore.Trainer.step``, the step of ``htcore.train``); after
@@ -15,7 +15,7 @@ Checks, against numbers from outside this suite:
   1.918, 1.884, 1.861, 1.846, 1.832, 1.823 (one seed). Every step's mean over the check seeds must match
   within ``bias + K·sd·√(1/seeds + 1/REFERENCE_SEEDS)``: sd is the calibrated seed-to-seed sd of α_Hill at
   that step, the second term the reference's own seed scatter; bias 0.005 (rounding and float32);
-* one-step spike iff η > η_c (``theory.bbp_lr``): after step 1 the gap statistic T of ``validation.bbp``
+* one-step spike iff η > η_c (``theory.bbp_lr``): after step 1 the gap statistic T of ``validation.suites.bbp``
   (σ1 − σ2 in Tracy–Widom scales of the sample's bulk) above / below ``DETECTION_GAP`` = 6, every seed;
 * heavy-tail onset where the paper puts it: after ten steps α_Hill falls below ≈ 2.2 for GD η ≥ 2000 and
   Adam η = 1 (mean final α_Hill ≤ 2.2 plus a calibrated margin), while GD 1000 and Adam 0.01, 0.1 stay
@@ -32,18 +32,25 @@ trajectory model is right at steps 1–2 and drifts after the first large oversh
 from __future__ import annotations
 
 import math
-import sys
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import theory
 from htcore import Config, Trainer, spectral
-from validation.bbp import DETECTION_GAP, gap_statistic
-from validation.core import K_SIGMA, Calibration, Check, Judge, Profile, SuiteResult, Task, mean_sd, task_seed
-from validation.onestep import sizes
+from validation.calibration import Calibration
+from validation.checks import K_SIGMA, Check, Judge, SuiteResult, mean_sd
+from validation.suites._one_step_common import sizes
+from validation.suites.bbp import DETECTION_GAP, gap_statistic
+from validation.tasks import Profile, Task, sizes_for, task_seed
 
 NAME = "multi_step"
+#: Per profile: size d (h = 3d/2, n = 2d), check seeds per run and the larger n of the Adam η = 1 run (in
+#: units of d).
+SIZES = {"quick": {"d": 1000, "seeds": 3, "large_n": 4}, "full": {"d": 1000, "seeds": 4, "large_n": 8}}
 STEPS = 10
 #: Reference runs (optimizer, η at d = 1000) and whether they are above the heavy-tail onset.
 RUNS = (("gd", 1000.0, False), ("gd", 2000.0, True), ("gd", 3000.0, True),
@@ -71,7 +78,7 @@ def scaled_lr(optimizer: str, lr: float, d: int) -> float:
 
 
 def measure(W: np.ndarray, beta: np.ndarray) -> dict[str, float]:
-    """α_Hill (xmin at the median), σ1, sim = |⟨v1, β⟩| and the gap statistic T of ``validation.bbp``."""
+    """α_Hill (xmin at the median), σ1, sim = |⟨v1, β⟩| and the gap statistic T of ``validation.suites.bbp``."""
     s, _, V = spectral.top_singular(W, 2)
     h, d = W.shape
     return {"alpha_hill": spectral.hill_alpha(spectral.esd(W)), "sigma1": float(s[0]),
@@ -94,10 +101,10 @@ def simulate(optimizer: str, lr: float, n: int, d: int, seed: int) -> dict:
             **{k: [r[k] for r in records] for k in records[0]}}
 
 
-def _run_list(profile: Profile) -> list[tuple[str, float, int]]:
-    d = profile.multi_step_d
+def _run_list(s: Mapping[str, Any]) -> list[tuple[str, float, int]]:
+    d = s["d"]
     runs = [(opt, scaled_lr(opt, lr, d), 2 * d) for opt, lr, _ in RUNS]
-    return runs + [("adam", scaled_lr("adam", 1.0, d), profile.multi_step_large_n * d)]
+    return runs + [("adam", scaled_lr("adam", 1.0, d), s["large_n"] * d)]
 
 
 #: The runs whose per-step quantities are compared with ``theory.predict_trajectory`` (open targets).
@@ -110,15 +117,21 @@ def predict(optimizer: str, lr: float, d: int) -> dict:
     return {"optimizer": optimizer, "lr": lr, **{key: np.asarray(getattr(p, key)).tolist() for key in TARGETS}}
 
 
+def describe(sizes: Mapping[str, Any]) -> str:
+    """The report header's words for these sizes."""
+    return f"d = {sizes['d']} × {sizes['seeds']} seeds per run, larger n = {sizes['large_n']}d"
+
+
 def plan(profile: Profile, role: str = "check") -> list[Task]:
     """One task per (run, seed) — seeds are shared across runs (same W0, a, β), as in the reference sweep —
     then one prediction task per run of :data:`TRAJECTORY_RUNS`."""
-    d = profile.multi_step_d
-    runs = [Task("multi_step", "simulate", {"optimizer": opt, "lr": lr, "n": n, "d": d,
-                                            "seed": task_seed(NAME, i, role)},
+    s = sizes_for(SIZES, profile, NAME)
+    d = s["d"]
+    runs = [Task(__name__, "simulate", {"optimizer": opt, "lr": lr, "n": n, "d": d,
+                                        "seed": task_seed(NAME, i, role)},
                  cost=10.0 * n / 2000 * (d / 1000) ** 2)
-            for opt, lr, n in _run_list(profile) for i in range(profile.seeds_for("multi_step_seeds", role))]
-    return runs + [Task("multi_step", "predict", {"optimizer": opt, "lr": scaled_lr(opt, lr, d), "d": d}, cost=20.0)
+            for opt, lr, n in _run_list(s) for i in range(profile.seeds_for(s["seeds"], role))]
+    return runs + [Task(__name__, "predict", {"optimizer": opt, "lr": scaled_lr(opt, lr, d), "d": d}, cost=20.0)
                    for opt, lr in TRAJECTORY_RUNS]
 
 
@@ -177,7 +190,7 @@ def open_target_checks(judge: Judge, label: str, predicted: dict, runs: list[dic
 def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) -> SuiteResult:
     """Checks of the module docstring; data: the per-step curves of every run."""
     judge = Judge(NAME, calibration)
-    d = profile.multi_step_d
+    d = sizes_for(SIZES, profile, NAME)["d"]
     predictions = outputs[-len(TRAJECTORY_RUNS):]
     outputs = outputs[:-len(TRAJECTORY_RUNS)]
     seeds = len(outputs) // (len(RUNS) + 1)
@@ -203,7 +216,32 @@ def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) ->
                                                        "reference_alpha": list(REFERENCE_ALPHA)})
 
 
-if __name__ == "__main__":
-    from validation.cli import suite_main
+def figures(data: Mapping[str, dict]) -> dict[str, Figure]:
+    """The report's figure of this suite, from its data (``data[NAME]``)."""
+    return {"alpha_per_step.png": fig_multi_step(data[NAME])} if NAME in data else {}
 
-    sys.exit(suite_main(NAME))
+
+def fig_multi_step(data: dict) -> Figure:
+    """α_Hill, σ1 and sim per step for every run (mean over seeds)."""
+    fig = Figure(figsize=(15, 4.5))
+    axes = fig.subplots(1, 3)
+    runs: dict[tuple, list[dict]] = {}
+    for r in data["runs"]:
+        runs.setdefault((r["optimizer"], r["lr"], r["n"]), []).append(r)
+    steps = np.arange(data["steps"] + 1)
+    for k, ((opt, lr, n), group) in enumerate(runs.items()):
+        for ax, key in zip(axes, ("alpha_hill", "sigma1", "sim")):
+            ax.plot(steps, np.mean([g[key] for g in group], axis=0), "o-", ms=3, color=f"C{k}",
+                    label=f"{opt} η = {lr:.4g}, n = {n}")
+    for ax, label in zip(axes, ("α_Hill (xmin at median)", "σ1", "sim = |⟨v1,β⟩|")):
+        ax.set(xlabel="step", ylabel=label)
+    for k, p in enumerate(data.get("predicted", [])):
+        for ax, key in zip(axes, ("alpha_hill", "sigma1", "sim")):
+            ax.plot(steps, p[key], "--", color="0.3" if k == 0 else "0.6",
+                    label=f"theory.predict_trajectory {p['optimizer']} η = {p['lr']:.4g}")
+    if "reference_alpha" in data:
+        axes[0].plot(steps, data["reference_alpha"], "k*", ms=7, label="published code, Adam η = 1")
+    axes[1].set_yscale("log")
+    axes[0].legend(fontsize=7)
+    axes[0].set_title(f"{data['steps']} steps, d = {data['d']}")
+    return fig

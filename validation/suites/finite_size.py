@@ -1,6 +1,6 @@
 """Error of the asymptotic one-step predictions, measured precisely across sizes (suite `finite_size`).
 
-At d in the profile's ladder (h = 3d/2, n = 2d, the default ratios), one GD and one Adam step at
+At d in the suite's ladder (h = 3d/2, n = 2d, the default ratios), one GD and one Adam step at
 η = 6·η_c (well above the BBP threshold, where the bulk is still the iid one) are compared with
 ``theory.predict_one_step`` (using each draw's realised A and ā). The asymptotic forms scatter from seed
 to seed by several per cent (the f0 and data fluctuations of one draw), so the plain mean over a few
@@ -17,22 +17,37 @@ relative differences (their sum is the relative error to first order).
 Check (per quantity): at the largest d of the ladder, ``|estimate| ≤ bias + K·SE`` with the bias
 allowances of the one-step suites (σ1 0.5 %, overlaps 0.01, per-neuron 2 %, q 0.005). The smaller sizes
 are reported (figure, results.json) to show the error shrinking with d. Draws per size scale like 1/d
-(``finite_size_draws`` at d = 1000), which keeps the standard error about the same at every size.
+(``draws`` of its sizes at d = 1000), which keeps the standard error about the same at every size.
 """
 
 from __future__ import annotations
 
 import math
-import sys
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import theory
-from validation.core import Calibration, Check, Judge, Profile, SuiteResult, Task, K_SIGMA, task_seed
-from validation.onestep import (OVERLAP_BIAS, PER_NEURON_BIAS, Q_BIAS, SIGMA1_BIAS, critical_lr, per_seed,
-                                sizes)
+from validation.calibration import Calibration
+from validation.checks import K_SIGMA, Check, Judge, SuiteResult
+from validation.suites import _one_step_common
+from validation.suites._one_step_common import (
+    OVERLAP_BIAS,
+    PER_NEURON_BIAS,
+    Q_BIAS,
+    SIGMA1_BIAS,
+    critical_lr,
+    per_seed,
+    sizes,
+)
+from validation.tasks import Profile, Task, sizes_for, task_seed
 
 NAME = "finite_size"
+#: Per profile: the ladder of sizes d, check seeds per size and plug-in draws (at d = 1000, :func:`draws_at`).
+SIZES = {"quick": {"ds": (250, 500, 1000), "seeds": 4, "draws": 384},
+         "full": {"ds": (250, 500, 1000, 2000), "seeds": 6, "draws": 192}}
 MULTIPLE = 6.0
 #: Largest d at which the engine's ε-softened Adam step counts as a sign step for q (beyond: open target).
 EPS_NEGLIGIBLE_MAX_D = 1000
@@ -82,32 +97,41 @@ def plugin_draws(d: int, seed: int, count: int) -> dict:
     return out
 
 
-def draws_at(profile: Profile, d: int) -> int:
-    """Plug-in draws at size d: ``finite_size_draws·1000/d``, rounded up to whole tasks."""
-    wanted = profile.finite_size_draws * 1000 / d
+def draws_at(draws: int, d: int) -> int:
+    """Plug-in draws at size d: ``draws·1000/d`` (`draws`: the suite's draws at d = 1000), rounded up to
+    whole tasks."""
+    wanted = draws * 1000 / d
     return DRAWS_PER_TASK * max(1, math.ceil(wanted / DRAWS_PER_TASK))
+
+
+def describe(sizes: Mapping[str, Any]) -> str:
+    """The report header's words for these sizes."""
+    return (f"d = {', '.join(map(str, sizes['ds']))} × {sizes['seeds']} seeds + {sizes['draws']} plug-in draws "
+            "(at d = 1000)")
 
 
 def plan(profile: Profile, role: str = "check") -> list[Task]:
     """Per d: simulated seeds (both optimizers at 6·η_c), then the plug-in draws in tasks of 32."""
+    s = sizes_for(SIZES, profile, NAME)
     grid = {"gd": [MULTIPLE], "adam": [MULTIPLE]}
     tasks = []
-    for k, d in enumerate(profile.finite_size_ds):
-        seeds = profile.seeds_for("finite_size_seeds", role)
-        tasks += [Task("onestep", "simulate", {"d": d, "seed": task_seed(NAME, k * 1000 + i, role), "grid": grid},
+    for k, d in enumerate(s["ds"]):
+        seeds = profile.seeds_for(s["seeds"], role)
+        tasks += [Task(_one_step_common.__name__, "simulate",
+                       {"d": d, "seed": task_seed(NAME, k * 1000 + i, role), "grid": grid},
                        cost=(d / 1000) ** 3) for i in range(seeds)]
-        tasks += [Task("finite_size", "plugin_draws",
+        tasks += [Task(__name__, "plugin_draws",
                        {"d": d, "seed": task_seed(NAME, 500_000 + k * 1000 + j, role), "count": DRAWS_PER_TASK},
                        cost=DRAWS_PER_TASK * 0.1 * (d / 1000) ** 2)
-                  for j in range(draws_at(profile, d) // DRAWS_PER_TASK)]
+                  for j in range(draws_at(s["draws"], d) // DRAWS_PER_TASK)]
     return tasks
 
 
-def _split(profile: Profile, outputs: list[dict], role_seeds: int) -> list[tuple[list[dict], list[dict]]]:
-    """Per d: (simulated seeds, plug-in draw tasks), in plan order."""
+def _split(s: Mapping[str, Any], outputs: list[dict], role_seeds: int) -> list[tuple[list[dict], list[dict]]]:
+    """Per d of the sizes `s`: (simulated seeds, plug-in draw tasks), in plan order."""
     groups, offset = [], 0
-    for d in profile.finite_size_ds:
-        tasks = draws_at(profile, d) // DRAWS_PER_TASK
+    for d in s["ds"]:
+        tasks = draws_at(s["draws"], d) // DRAWS_PER_TASK
         groups.append((outputs[offset:offset + role_seeds], outputs[offset + role_seeds:offset + role_seeds + tasks]))
         offset += role_seeds + tasks
     return groups
@@ -132,15 +156,16 @@ def _estimate(judge: Judge, label: str, d: int, sims: list[dict], draws: list[di
 def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) -> SuiteResult:
     """One check per quantity at the largest d; data: the error ladder for the figure."""
     judge = Judge(NAME, calibration)
-    role_seeds = len(outputs) - sum(draws_at(profile, d) // DRAWS_PER_TASK for d in profile.finite_size_ds)
-    role_seeds //= len(profile.finite_size_ds)
-    groups = _split(profile, outputs, role_seeds)
-    d_max = max(profile.finite_size_ds)
+    s = sizes_for(SIZES, profile, NAME)
+    role_seeds = len(outputs) - sum(draws_at(s["draws"], d) // DRAWS_PER_TASK for d in s["ds"])
+    role_seeds //= len(s["ds"])
+    groups = _split(s, outputs, role_seeds)
+    d_max = max(s["ds"])
     checks: list[Check] = []
-    data: dict = {"d": list(profile.finite_size_ds), "multiple": MULTIPLE, "quantities": {}}
+    data: dict = {"d": list(s["ds"]), "multiple": MULTIPLE, "quantities": {}}
     for label, optimizer, key, relative, bias in QUANTITIES:
         ladder = [_estimate(judge, label, d, sims, draws, optimizer, key, relative)
-                  for d, (sims, draws) in zip(profile.finite_size_ds, groups)]
+                  for d, (sims, draws) in zip(s["ds"], groups)]
         data["quantities"][label] = {"errors": [e for e, *_ in ladder], "se": [s for _, s, *_ in ladder],
                                      "relative": relative}
         error, se, cv, ps = ladder[-1]
@@ -162,7 +187,23 @@ def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) ->
     return SuiteResult(name=NAME, checks=checks, data=data)
 
 
-if __name__ == "__main__":
-    from validation.cli import suite_main
+def figures(data: Mapping[str, dict]) -> dict[str, Figure]:
+    """The report's figure of this suite, from its data (``data[NAME]``)."""
+    return {"finite_size_error.png": fig_finite_size(data[NAME])} if NAME in data else {}
 
-    sys.exit(suite_main(NAME))
+
+def fig_finite_size(data: dict) -> Figure:
+    """Control-variate error estimate of each asymptotic quantity vs d, with ±3 standard errors."""
+    fig = Figure(figsize=(6.5, 4.8))
+    ax = fig.subplots()
+    d = np.array(data["d"], dtype=float)
+    for k, (label, q) in enumerate(data["quantities"].items()):
+        shift = 1.0 + 0.02 * (k - len(data["quantities"]) / 2)
+        ax.errorbar(d * shift, q["errors"], yerr=3.0 * np.array(q["se"]), fmt="o-", ms=4, color=f"C{k}",
+                    label=f"{label} ({'rel' if q['relative'] else 'abs'})")
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.set_xscale("log")
+    ax.set(xlabel="d (h = 3d/2, n = 2d)", ylabel="asymptotic − simulation (± 3 SE)",
+           title=f"error of the asymptotic forms, η = {data['multiple']:g}·η_c")
+    ax.legend(fontsize=7)
+    return fig

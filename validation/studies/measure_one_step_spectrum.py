@@ -1,6 +1,6 @@
 """Measure `theory.one_step_spectrum` / `theory.plugin_one_step_spectrum` against the engine.
 
-Run: ``python -m validation.measure_one_step_spectrum [--seeds 10 11 12 13] [--d 1000] [--pairs all]
+Run: ``python -m validation.studies.measure_one_step_spectrum [--seeds 10 11 12 13] [--d 1000] [--pairs all]
 [--json FILE]`` (default: sizes h = 3d/2, n = 2d, d = 1000; both (student, teacher) pairs tanh/softplus and
 erf/tanh; ρ = 0.3; η = m·η_c for m in 0.5, 1.5, 3, 6, 12, 30 with η_c = `theory.bbp_lr`). Prints the
 markdown tables of docs/theory.md, section "One-step eigenvalue law" (about 5–15 min on 2 cores).
