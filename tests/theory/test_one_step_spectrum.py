@@ -4,7 +4,8 @@ Every theory-versus-simulation tolerance is 3 standard deviations of the compare
 mean, both measured on seeds that the tests do not judge (each table says which), and each comparison
 has a mutation twin that shows it fails for a 2 % / 0.02 error of the prediction (`tests.theory.judge`).
 What one draw of this size cannot judge that finely is pinned in `test_one_step_law_regression_pin`.
-Engine comparisons use d = 400, h = 600, n = 800.
+Engine comparisons use d = 400, h = 600, n = 800; the one-step spectra come from the study that measured
+the law at the default size (`validation.studies.measure_one_step_spectrum.one_step_spectra`).
 """
 
 import math
@@ -14,10 +15,10 @@ import pytest
 
 import htcore
 import theory
-from htcore.kernels import loss_and_grad
 from theory import TheoryArgumentError, one_step_spectrum, plugin_one_step_spectrum
 from tests.theory.judge import Pin, Scatter, assert_mutations_fail, judge
 from theory.spectrum import _law_from_density, _solve_shifted, profile_stieltjes
+from validation.studies.measure_one_step_spectrum import one_step_spectra
 
 S, P = Scatter, Pin
 
@@ -199,29 +200,15 @@ ERF_ASYM = {"gd": dict(edge=S(0.0039, 0.0040), ks=S(0.0013, 0.0076)),
             "adam": dict(edge=S(0.0047, 0.0050), ks=S(0.0009, 0.0073))}
 
 
-def _simulate(p, optimizer, lrs, activation="tanh"):
-    _, G = loss_and_grad(p.W0, p.a, p.X, p.y, activation=activation)
-    step = G if optimizer == "gd" else G / (np.abs(G) + 1e-8)
-    ahat = p.a / np.linalg.norm(p.a)
-    out = []
-    for eta in lrs:
-        W1 = p.W0 - eta * step
-        ev, V = np.linalg.eigh(W1.T @ W1)
-        v1 = V[:, -1]
-        u1 = W1 @ v1 / math.sqrt(ev[-1])
-        out.append(dict(ev=ev, vb=float(v1 @ p.beta) ** 2, ua=float(u1 @ ahat) ** 2))
-    return out
-
-
 def _compare(judge, tag, pred, sim, bounds):
     """One predicted law against one simulated spectrum, for the quantities named in ``bounds``: ``ks`` (bulk
     law), ``edge`` (upper bulk edge vs the first singular value below the predicted outliers, with the
     outlier count: a fixed 3 % margin, see the validation suite), ``sigma1``, ``overlap_a``, ``overlap_beta``
     (top outlier)."""
     k = pred.outliers.size
-    sv = np.sqrt(sim["ev"][::-1])
+    sv = np.sqrt(sim.ev[::-1])
     if "ks" in bounds:
-        judge.ks(f"{tag} KS", pred.cdf, sim["ev"][: sim["ev"].size - k], bounds["ks"])
+        judge.ks(f"{tag} KS", pred.cdf, sim.ev[: sim.ev.size - k], bounds["ks"])
     if "edge" in bounds:
         edge = math.sqrt(pred.bulk_edges[1])
         count = int(np.sum(sv > 1.03 * edge))
@@ -233,9 +220,9 @@ def _compare(judge, tag, pred, sim, bounds):
     if k and "sigma1" in bounds:
         judge.ratio(f"{tag} sigma1", math.sqrt(pred.outliers[0]), sv[0], bounds["sigma1"])
     if k and "overlap_a" in bounds:
-        judge.diff(f"{tag} overlap_a", pred.overlap_a[0], sim["ua"], bounds["overlap_a"])
+        judge.diff(f"{tag} overlap_a", pred.overlap_a[0], sim.ua[0], bounds["overlap_a"])
     if k and "overlap_beta" in bounds:
-        judge.diff(f"{tag} overlap_beta", pred.overlap_beta[0], sim["vb"], bounds["overlap_beta"])
+        judge.diff(f"{tag} overlap_beta", pred.overlap_beta[0], sim.vb[0], bounds["overlap_beta"])
 
 
 @pytest.fixture(scope="module")
@@ -249,10 +236,10 @@ def engine_runs(small_problem):
         lrs = np.array(MULTS) * theory.bbp_lr(opt, **SIZES)
         eta = 3.0 * theory.bbp_lr(opt, activation="erf", teacher="tanh", **SIZES)
         out[opt] = dict(
-            lrs=lrs, sims=dict(zip(MULTS, _simulate(p, opt, lrs))),
+            lrs=lrs, sims=dict(zip(MULTS, one_step_spectra(p, opt, lrs))),
             plug=dict(zip(MULTS, plugin_one_step_spectrum(opt, lrs, p.W0, p.a, p.X, p.y, beta=p.beta))),
             asym=dict(zip(MULTS[:2], one_step_spectrum(opt, lrs[:2], **SIZES))),
-            erf_sim=_simulate(erf, opt, [eta], activation="erf")[0],
+            erf_sim=one_step_spectra(erf, opt, [eta], activation="erf")[0],
             erf_plug=plugin_one_step_spectrum(opt, eta, erf.W0, erf.a, erf.X, erf.y, beta=erf.beta,
                                               activation="erf"),
             erf_asym=one_step_spectrum(opt, eta, activation="erf", teacher="tanh", **SIZES),
@@ -371,7 +358,7 @@ PINNED = {
 def _compare_giant_step(judge, run, bounds):
     """30·η_c: the law's edge + TW mean against σ2 of the engine's W1, and the iid closed-form edge."""
     h, d = SIZES["h"], SIZES["d"]
-    sigma2 = math.sqrt(run["sims"][30.0]["ev"][-2])
+    sigma2 = math.sqrt(run["sims"][30.0].ev[-2])
     law, iid = run["giant_law"], run["giant_iid"]
     tw = theory.rmt.TW1_MEAN * theory.rmt.tw_scale(h, d) * math.sqrt(law.bulk_variance)
     judge.ratio("30·η_c law edge", law.bulk_edge + tw, sigma2, bounds["law"])

@@ -50,11 +50,9 @@ class SimStep:
     ua: np.ndarray
 
 
-def simulate(seed: int, activation: str, teacher: str, d: int, optimizer: str, lrs: np.ndarray
-             ) -> tuple[object, list[SimStep]]:
-    """One engine draw and W1 after one GD or Adam step at each learning rate."""
-    h, n = 3 * d // 2, 2 * d
-    p = htcore.make_problem(htcore.Config(seed=seed, activation=activation, teacher=teacher, d=d, h=h, n=n))
+def one_step_spectra(p: htcore.Problem, optimizer: str, lrs, activation: str = "tanh") -> list[SimStep]:
+    """W1 after one GD step (W0 − ηG) or Adam's first step (W0 − ηG/(|G| + 1e-8)) from the problem `p`, at
+    each learning rate of `lrs`: its spectrum and top-3 overlaps (also used by tests/theory)."""
     _, G = loss_and_grad(p.W0, p.a, p.X, p.y, activation=activation)
     step = G if optimizer == "gd" else G / (np.abs(G) + 1e-8)
     ahat = p.a / np.linalg.norm(p.a)
@@ -66,7 +64,15 @@ def simulate(seed: int, activation: str, teacher: str, d: int, optimizer: str, l
         sv = np.sqrt(ev[-3:][::-1])
         U = W1 @ top / sv
         out.append(SimStep(ev=ev, vb=(top.T @ p.beta) ** 2, ua=(U.T @ ahat) ** 2))
-    return p, out
+    return out
+
+
+def simulate(seed: int, activation: str, teacher: str, d: int, optimizer: str, lrs: np.ndarray
+             ) -> tuple[htcore.Problem, list[SimStep]]:
+    """One engine draw and W1 after one GD or Adam step at each learning rate."""
+    h, n = 3 * d // 2, 2 * d
+    p = htcore.make_problem(htcore.Config(seed=seed, activation=activation, teacher=teacher, d=d, h=h, n=n))
+    return p, one_step_spectra(p, optimizer, lrs, activation)
 
 
 def ks_distance(pred, ev: np.ndarray) -> float:

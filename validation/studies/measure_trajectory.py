@@ -34,9 +34,11 @@ import numpy as np
 
 import theory
 from htcore import Config, Trainer, spectral
+from htcore.cli import positive_int
 from theory.trajectory import count_outliers, gd_two_step, predict_trajectory
 
-SIZES = dict(n=2000, d=1000, h=1500)
+#: Input dimension of the runs unless ``--d`` says otherwise (h = 3d/2, n = 2d).
+DEFAULT_D = 1000
 SAT_ROWS = 500
 TARGETS = {"sigma1": 0.03, "sim": 0.03, "alpha_hill": 0.05}
 METRICS = ("sigma1", "sigma2", "sim", "overlap_a", "alpha_hill", "alpha_hill_row_surrogate", "n_outliers",
@@ -45,7 +47,7 @@ METRICS = ("sigma1", "sigma2", "sim", "overlap_a", "alpha_hill", "alpha_hill_row
 
 @dataclass(frozen=True)
 class Run:
-    """One configuration: name, optimizer, η, steps, step decay γ, student activation."""
+    """One configuration: name, optimizer, η, steps, step decay γ, student activation, input dimension."""
 
     name: str
     optimizer: str
@@ -53,18 +55,25 @@ class Run:
     steps: int
     lr_gamma: float = 1.0
     activation: str = "tanh"
+    d: int = DEFAULT_D
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """n, d, h of the run (h = 3d/2, n = 2d)."""
+        return dict(n=2 * self.d, d=self.d, h=3 * self.d // 2)
 
 
-def runs() -> list[Run]:
-    """The configurations of the module docstring."""
+def runs(d: int = DEFAULT_D) -> list[Run]:
+    """The configurations of the module docstring, at input dimension d."""
+    sizes = dict(n=2 * d, d=d, h=3 * d // 2)
     out = []
     for opt in ("gd", "adam"):
-        eta_c = theory.bbp_lr(opt, **SIZES)
-        out += [Run(f"{opt}-2step-{m:g}etac", opt, m * eta_c, 2) for m in (1.5, 3.0, 6.0)]
-    out += [Run(f"gd-{lr:g}", "gd", lr, 10) for lr in (2000.0, 3000.0, 6000.0)]
-    out += [Run(f"adam-{lr:g}", "adam", lr, 10) for lr in (0.3, 1.0)]
-    out += [Run("gd-3000-decay0.5", "gd", 3000.0, 10, 0.5), Run("adam-1-decay0.5", "adam", 1.0, 10, 0.5)]
-    out += [Run("gd-3000-erf", "gd", 3000.0, 10, 1.0, "erf"), Run("adam-1-erf", "adam", 1.0, 10, 1.0, "erf")]
+        eta_c = theory.bbp_lr(opt, **sizes)
+        out += [Run(f"{opt}-2step-{m:g}etac", opt, m * eta_c, 2, d=d) for m in (1.5, 3.0, 6.0)]
+    out += [Run(f"gd-{lr:g}", "gd", lr, 10, d=d) for lr in (2000.0, 3000.0, 6000.0)]
+    out += [Run(f"adam-{lr:g}", "adam", lr, 10, d=d) for lr in (0.3, 1.0)]
+    out += [Run("gd-3000-decay0.5", "gd", 3000.0, 10, 0.5, d=d), Run("adam-1-decay0.5", "adam", 1.0, 10, 0.5, d=d)]
+    out += [Run("gd-3000-erf", "gd", 3000.0, 10, 1.0, "erf", d=d), Run("adam-1-erf", "adam", 1.0, 10, 1.0, "erf", d=d)]
     return out
 
 
@@ -89,7 +98,7 @@ def _measure(W: np.ndarray, p, Xs: np.ndarray, rng: np.random.Generator, loss: f
 def simulate(run: Run, seed: int) -> dict:
     """Per-step engine statistics (t = 0 … steps) of one run."""
     cfg = Config(optimizer=run.optimizer, lr=run.lr, steps=run.steps, lr_gamma=run.lr_gamma,
-                 activation=run.activation, seed=seed, **SIZES)
+                 activation=run.activation, seed=seed, **run.sizes)
     trainer = Trainer(cfg)
     p = trainer.problem
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(99,)))
@@ -109,7 +118,7 @@ def simulate(run: Run, seed: int) -> dict:
 def predict(run: Run, draw: int) -> dict:
     """`theory.predict_trajectory` for one run and one draw of the realised matrix."""
     pr = predict_trajectory(run.optimizer, run.lr, run.steps, activation=run.activation, lr_gamma=run.lr_gamma,
-                            seed=draw, **SIZES)
+                            seed=draw, **run.sizes)
     return {k: np.asarray(getattr(pr, k), dtype=float).tolist() for k in METRICS}
 
 
@@ -166,7 +175,7 @@ def table(run: Run, eng: dict, prd: dict) -> list[str]:
             f"| {E['overlap_a'][:, t].mean():.3f} / {P['overlap_a'][t]:.3f} "
             f"| {E['train_loss'][:, t].mean():.3g} / {P['train_loss'][t]:.3g} |")
     if run.optimizer == "gd" and run.steps == 2:
-        cf = gd_two_step(run.lr, activation=run.activation, lr_gamma=run.lr_gamma, **SIZES)
+        cf = gd_two_step(run.lr, activation=run.activation, lr_gamma=run.lr_gamma, **run.sizes)
         e1, es = E["sigma1"][:, 2].mean(), E["sim"][:, 2].mean()
         lines.append(f"\nClosed form without saturation (`theory.trajectory.gd_two_step`), t = 2: σ1 {cf.sigma1:.1f} "
                      f"({100 * (cf.sigma1 / e1 - 1):+.1f} %), sim {math.sqrt(cf.overlap_beta):.3f} "
@@ -261,10 +270,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--figure", default="docs/trajectory_mechanism.png")
     ap.add_argument("--only", nargs="+", default=None)
     ap.add_argument("--from-json", default=None, help="re-print tables and figure from a --json file")
+    ap.add_argument("--d", type=positive_int, default=DEFAULT_D,
+                    help=f"input dimension, h = 3d/2, n = 2d (default {DEFAULT_D})")
     args = ap.parse_args(argv)
-    selected = [r for r in runs() if args.only is None or r.name in args.only]
+    selected = [r for r in runs(args.d) if args.only is None or r.name in args.only]
     if not selected:
-        ap.error(f"--only {args.only}: no such run; known: {[r.name for r in runs()]}")
+        ap.error(f"--only {args.only}: no such run; known: {[r.name for r in runs(args.d)]}")
     if args.from_json:
         with open(args.from_json) as fh:
             saved = json.load(fh)
