@@ -42,7 +42,7 @@ K are themselves computed from variance-profile equations, with r Gaussian-equiv
 Adam, ``K``; it never evaluates σ'(W0X), i.e. never forms the step's gradient). The Adam plug-in clips
 K's eigenvalues at the edge of K's deterministic-equivalent law (population spikes: subcritical here).
 
-Measured accuracy (``python -m validation.measure_one_step_spectrum``: default size, seeds 10–13,
+Measured accuracy (``python -m validation.studies.measure_one_step_spectrum``: default size, seeds 10–13,
 η ∈ {0.5, …, 30}·η_c, tanh/softplus and erf/tanh, GD and Adam; table in docs/theory.md, section
 "One-step eigenvalue law"): bulk KS distance ≤ 0.009 (plug-in) and ≤ 0.015 (asymptotic); upper edge vs
 the largest simulated non-outlier singular value within +1.9/−2.1 % (plug-in, worst seed) and

@@ -101,7 +101,7 @@ def test_absolute_dotted_and_lazy_imports_are_edges(tmp_path):
 @pytest.mark.parametrize("text", [
     "def f():\n    import htcore\n",
     "def f():\n    from htcore.spectral import esd\n",
-    "import validation.core as v\n",
+    "import validation.tasks as v\n",
     "import importlib\nM = importlib.import_module('htcore.kernels')\n",
 ])
 def test_an_engine_import_anywhere_is_found(tmp_path, text):

@@ -79,7 +79,7 @@ def test_step_one_against_one_step_theory_regression_pin(step_one_runs):
     draws of its realised matrix scatter too much to show a 2 % / 0.02 disagreement (comment above); the
     differences from `predict_one_step` stay at today's values to ±0.001. The one-step theory is validated by
     the suites `gd_one_step` and `adam_one_step` of `htcore validate`; the recursion is measured against the
-    engine by `python -m validation.measure_trajectory` (per-step targets: the suite `multi_step`)."""
+    engine by `python -m validation.studies.measure_trajectory` (per-step targets: the suite `multi_step`)."""
     judge(lambda j: _compare_step_one(j, step_one_runs), pin=True)
 
 
@@ -174,7 +174,7 @@ def test_two_steps_against_engine_small_regression_pin(two_step_runs):
     """REGRESSION PIN, not a validation: σ1 and sim after one and two steps (GD t = 1, Adam t = 1, 2) against
     the engine at d = 300 stay at today's errors to ±0.001; at this size the seed scatter hides a 2 % / 0.02
     error (comment above). The recursion is measured against the engine at the default size by
-    `python -m validation.measure_trajectory`; per-step targets are open in the suite `multi_step`."""
+    `python -m validation.studies.measure_trajectory`; per-step targets are open in the suite `multi_step`."""
     judge(lambda j: _compare_two_steps(j, two_step_runs, TWO_STEP_PINNED), pin=True)
 
 
