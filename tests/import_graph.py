@@ -76,3 +76,13 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
         if start not in state and (found := visit(start)) is not None:
             return found
     return None
+
+
+def write_package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A synthetic package ``pkg`` under `tmp_path` with an empty ``__init__.py`` and `files` (relative path
+    → text; a subpackage needs its own ``sub/__init__.py``), for the graph builders' mutation twins."""
+    root = tmp_path / "pkg"
+    for name, text in {"__init__.py": "", **files}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root

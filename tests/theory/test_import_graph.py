@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.import_graph import find_cycle, imported_names, lazy_exports, module_names
+from tests.import_graph import find_cycle, imported_names, lazy_exports, module_names, write_package
 
 THEORY_DIR = Path(__file__).resolve().parents[2] / "theory"
 FORBIDDEN = ("htcore", "validation")
@@ -67,16 +67,8 @@ def test_the_graph_sees_the_shared_setup():
 # --------------------------------------------------------------------------- the builder, on synthetic packages
 
 
-def _package(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "pkg"
-    root.mkdir()
-    for name, text in {"__init__.py": "", **files}.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
 def test_a_cycle_held_open_by_a_function_level_import_is_found(tmp_path):
-    root = _package(tmp_path, {
+    root = write_package(tmp_path, {
         "a.py": "from .b import g\n",
         "b.py": "def g():\n    from .a import f\n    return f\n",
     })
@@ -87,7 +79,7 @@ def test_a_cycle_held_open_by_a_function_level_import_is_found(tmp_path):
 
 
 def test_absolute_dotted_and_lazy_imports_are_edges(tmp_path):
-    root = _package(tmp_path, {
+    root = write_package(tmp_path, {
         "__init__.py": '_EXPORTS = {"f": "a"}\n',
         "a.py": "def f():\n    import pkg.c\n",
         "b.py": "from pkg import f\n",
@@ -105,6 +97,6 @@ def test_absolute_dotted_and_lazy_imports_are_edges(tmp_path):
     "import importlib\nM = importlib.import_module('htcore.kernels')\n",
 ])
 def test_an_engine_import_anywhere_is_found(tmp_path, text):
-    root = _package(tmp_path, {"a.py": text, "b.py": "import numpy\n"})
+    root = write_package(tmp_path, {"a.py": text, "b.py": "import numpy\n"})
     forbidden = import_graph(root, "pkg")[1]
     assert [m for m, _ in forbidden] == ["pkg.a"]

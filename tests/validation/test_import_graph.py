@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.import_graph import find_cycle, imported_names, module_names
+from tests.import_graph import find_cycle, imported_names, module_names, write_package
 
 VALIDATION_DIR = Path(__file__).resolve().parents[2] / "validation"
 
@@ -143,14 +143,6 @@ def test_the_graph_sees_the_layers(edges):
 SYNTHETIC_LAYERS = {"low": ("pkg", "pkg.low"), "mid": ("pkg.mid", "pkg.sub.*"), "high": ("pkg.high",)}
 
 
-def _package(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "pkg"
-    (root / "sub").mkdir(parents=True)
-    for name, text in {"__init__.py": "", "sub/__init__.py": "", **files}.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
 @pytest.mark.parametrize("low", [
     "def f():\n    from pkg import high\n",
     "def f():\n    from .high import g\n",
@@ -158,8 +150,8 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
     "from .sub import a\n",
 ])
 def test_an_upward_import_anywhere_is_found(tmp_path, low):
-    root = _package(tmp_path, {"low.py": low, "mid.py": "from . import low\n", "high.py": "import pkg.mid\n",
-                               "sub/a.py": "from ..low import x\n"})
+    root = write_package(tmp_path, {"low.py": low, "mid.py": "from . import low\n", "high.py": "import pkg.mid\n",
+                                    "sub/__init__.py": "", "sub/a.py": "from ..low import x\n"})
     found = upward(import_graph(root, "pkg"), SYNTHETIC_LAYERS)
     assert [a for a, _ in found] == ["pkg.low"], found
     (root / "low.py").write_text("x = 1\n", encoding="utf-8")
@@ -167,8 +159,9 @@ def test_an_upward_import_anywhere_is_found(tmp_path, low):
 
 
 def test_registry_entries_are_edges_and_a_cycle_through_them_is_found(tmp_path):
-    root = _package(tmp_path, {"low.py": "", "mid.py": 'SUITES = ("pkg.sub.a", "pkg.sub.b")\n',
-                               "sub/a.py": "", "sub/b.py": "def f():\n    from pkg import mid\n"})
+    root = write_package(tmp_path, {"low.py": "", "mid.py": 'SUITES = ("pkg.sub.a", "pkg.sub.b")\n',
+                                    "sub/__init__.py": "", "sub/a.py": "",
+                                    "sub/b.py": "def f():\n    from pkg import mid\n"})
     edges = import_graph(root, "pkg", registry="pkg.mid")
     assert edges["pkg.mid"] == {"pkg.sub.a", "pkg.sub.b"}
     assert find_cycle(edges) is not None
