@@ -18,6 +18,8 @@ from pathlib import Path
 #: imports NumPy first; the `htcore` command always imports htcore first.
 NUMPY_BEFORE_HTCORE = "numpy" in sys.modules
 import htcore  # noqa: E402,F401  (first, as the `htcore` command does)
+
+# isort: split
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 

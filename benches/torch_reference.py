@@ -12,8 +12,8 @@ import math
 import multiprocessing
 import os
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 

@@ -29,10 +29,10 @@ from htcore.checks import ArrayShapeError, as_matrix, as_vector, check_dtypes_ma
 from htcore.config import Config
 from htcore.kernels import Workspace, loss_and_grad_into, loss_into
 from htcore.optim import Optimizer, frobenius_norm, normalize_weights
-from htcore.spectral.fit import hill_alpha, ks_alpha
-from htcore.spectral.linalg import esd_and_top
 from htcore.problem import Problem, make_problem
 from htcore.readout import evaluate_readout
+from htcore.spectral.fit import hill_alpha, ks_alpha
+from htcore.spectral.linalg import esd_and_top
 
 __all__ = ["PROBE_KEYS", "Result", "Trainer", "probe", "train"]
 

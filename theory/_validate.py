@@ -7,7 +7,8 @@ argument, repeats the value that was given and states what is allowed.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

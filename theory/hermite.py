@@ -19,9 +19,10 @@ ReLU/linear entries use exact sympy values.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
@@ -233,8 +234,8 @@ def _sympy_polynomial_stats(sp: Any, power: int, lower: Any, nu2: Any) -> dict[s
     return out
 
 
-@lru_cache(maxsize=None)
-def exact_stats(name: str) -> "dict[str, sp.Expr]":
+@cache
+def exact_stats(name: str) -> dict[str, sp.Expr]:
     """Exact (sympy) Gaussian statistics where closed forms exist; keys among mu0…mu4, mean_sq, nu2.
 
     * relu and linear: every statistic, by sympy integration (relu: μ0 = μ2 = 1/√(2π), μ1 = 1/2,
@@ -269,7 +270,7 @@ def exact_stats(name: str) -> "dict[str, sp.Expr]":
     return {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _named_stats(name: str) -> HermiteStats:
     fn, dfn, bps = _FUNCTIONS[name]
     numeric = hermite_stats(fn, derivative=dfn, breakpoints=bps)

@@ -356,8 +356,8 @@ def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, act
     From the realised data: ``u = a/‖a‖``, ``θ = c_L η μ1 √(A/d)``, ``g = Xᵀ(y − f0(X))/n``,
     ``ξ = W0ᵀu + θg``, ``s² = ‖ξ‖² − d``; σ1 and ⟨u1,u⟩² from the spiked formulas of §2;
     ``⟨v1,β⟩² = (1 − hd/s⁴)₊⟨ξ/‖ξ‖,β⟩²``. Per-neuron alignment: mean_i cos²(w_i, β) evaluated exactly on
-    the rank-one model ``W0 + θ u gᵀ``, with the remainder's ``ε²a_i²d`` added to ‖w_i‖². Bulk edge: generalised MP with row variances
-    ``1 + ε²a_i²``, ``ε² = c_L²η² mean(r²) ν²/(nhd)``.
+    the rank-one model ``W0 + θ u gᵀ``, with the remainder's ``ε²a_i²d`` added to ‖w_i‖². Bulk edge:
+    generalised MP with row variances ``1 + ε²a_i²``, ``ε² = c_L²η² mean(r²) ν²/(nhd)``.
     """
     lr_arr, scalar = _check_lr(lr)
     c_L = check_positive("c_L", c_L)

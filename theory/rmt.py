@@ -8,7 +8,8 @@ roots. Spiked model: ``M = W0 + s·u vᵀ`` with unit u ∈ R^h, v ∈ R^d indep
 
 Sources: Marchenko & Pastur (1967); Johnstone (2001) and Tracy & Widom (1996) for the edge scale;
 Benaych-Georges & Nadakuditi (2012) for the spiked rectangular model; Silverstein & Choi (1995) for
-the edge of a variance profile. Statements, derivations and accuracy: ``docs/theory.md`` §2 (bare § numbers below refer to it).
+the edge of a variance profile. Statements, derivations and accuracy: ``docs/theory.md`` §2 (bare §
+numbers below refer to it).
 """
 
 from __future__ import annotations

@@ -54,8 +54,9 @@ overlaps within 0.015 (plug-in) and 0.025 (asymptotic).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
@@ -342,7 +343,7 @@ def _outliers(Mb: MFn, alpha: np.ndarray, edge: float) -> tuple[np.ndarray, np.n
         z_hi = 2.0 * z_lo
         while lam(z_hi, j) > 0:
             z_hi *= 2.0
-        z = optimize.brentq(lambda t: lam(t, j), z_lo, z_hi, xtol=1e-10 * z_hi, rtol=1e-12)
+        z = optimize.brentq(lambda t: lam(t, j), z_lo, z_hi, xtol=1e-10 * z_hi, rtol=1e-12)  # noqa: B023 (called in this iteration)
         M, b = Mb(z)
         w, V = np.linalg.eigh(M)
         c = V[:, np.argmin(np.abs(w - 1.0))]

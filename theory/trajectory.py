@@ -53,14 +53,22 @@ Gaussian fluctuations — to that same W, and the spectral statistics are read o
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
-from ._validate import TheoryArgumentError, check_choice, check_lr, check_nonnegative, check_positive, check_positive_int
+from ._validate import (
+    TheoryArgumentError,
+    check_choice,
+    check_lr,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+)
 from .hermite import activation_derivative, activation_function, activation_stats, teacher_stats
 from .hill import hill_alpha
 from .names import ACTIVATIONS, OPTIMIZERS
@@ -191,11 +199,11 @@ class _Residual:
         """‖r‖²/n."""
         return float(self.rho @ self.rho + self.perp @ self.perp)
 
-    def dot(self, other: "_Residual") -> float:
+    def dot(self, other: _Residual) -> float:
         k = min(self.perp.size, other.perp.size)
         return float(self.rho @ other.rho + self.perp[:k] @ other.perp[:k])
 
-    def copy(self) -> "_Residual":
+    def copy(self) -> _Residual:
         return _Residual(self.rho.copy(), self.perp.copy())
 
 

@@ -4,12 +4,13 @@
                     [--calibration FILE] [--accept-stale-calibration]
 
 Runs the suites (all, or those named by ``--only``), writes report.md, results.json and figures into DIR
-(default ``validation-report``), prints the summary table and exits 0 iff every gating check passed (open targets never count): 1 if any
-failed, if a suite's calibration is stale (its fingerprint no longer matches the code; checked before
-anything runs, ``--accept-stale-calibration`` judges anyway and marks the report) or on an internal error
-(traceback printed), 2 on bad arguments, an --out that cannot be written or a calibration file that lacks
-an entry or holds a non-finite or non-positive scatter (all checked before anything runs). The framework
-(runner, report) is imported inside the command; the suites come from :mod:`validation.registry`.
+(default ``validation-report``), prints the summary table and exits 0 iff every gating check passed
+(open targets never count): 1 if any failed, if a suite's calibration is stale (its fingerprint no
+longer matches the code; checked before anything runs, ``--accept-stale-calibration`` judges anyway and
+marks the report) or on an internal error (traceback printed), 2 on bad arguments, an --out that cannot
+be written or a calibration file that lacks an entry or holds a non-finite or non-positive scatter (all
+checked before anything runs). The framework (runner, report) is imported inside the command; the suites
+come from :mod:`validation.registry`.
 """
 
 from __future__ import annotations

@@ -21,9 +21,10 @@ recomputes it before simulating and reports a suite whose fingerprint differs as
 naming what changed (:func:`differences`).
 
 The import closure follows ``import a.b``, ``from a import b`` (relative or not, at any depth in the
-module, so imports inside functions count, except under ``if __name__ == "__main__":``), and attribute access on an imported package that names a
-submodule (``theory.rmt``) or a name the package loads lazily (a module-level dict ``_EXPORTS`` or
-``_LAZY`` of name → submodule, PEP 562): ``theory.bbp_lr`` reaches ``theory.one_step``.
+module, so imports inside functions count, except under ``if __name__ == "__main__":``), and attribute
+access on an imported package that names a submodule (``theory.rmt``) or a name the package loads lazily
+(a module-level dict ``_EXPORTS`` or ``_LAZY`` of name → submodule, PEP 562): ``theory.bbp_lr`` reaches
+``theory.one_step``.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def _lazy_table(tree: ast.Module) -> dict[str, str]:
     """The package's lazily loaded names (module-level ``_EXPORTS``/``_LAZY`` dict literals)."""
     table: dict[str, str] = {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
         if any(isinstance(t, ast.Name) and t.id in LAZY_TABLES for t in targets) and isinstance(node.value, ast.Dict):
             for key, value in zip(node.value.keys, node.value.values):
                 if isinstance(key, ast.Constant) and isinstance(value, ast.Constant):
@@ -181,7 +183,8 @@ def _direct_imports(name: str, roots: Mapping[str, Path]) -> set[str]:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found.add(alias.name)
-                bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+                top = alias.name.split(".")[0]
+                bound[alias.asname or top] = alias.name if alias.asname else top
         elif isinstance(node, ast.ImportFrom):
             base = _resolve(name, is_package, node.level, node.module)
             found.add(base)

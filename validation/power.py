@@ -5,11 +5,12 @@
 Simulates the check seeds of the profile once, then for each quantity of :data:`PERTURBATIONS` and each
 size δ on its grid evaluates the suites again with that prediction perturbed (both signs), and reports
 the smallest δ at which, for both signs, a gating check that passes unperturbed fails — the profile's
-**detection limit** for that quantity. A perturbation changes what the theory predicts, never the simulation: predictions computed in
-the simulation tasks (plug-in and asymptotic one-step forms) are changed in the outputs, predictions
-computed while judging (spiked-matrix formulas, the BBP learning rate, the published α trajectory) are
-patched for the duration of the evaluation. The tests (tests/validation) assert the detection limits
-required of the quick profile (docs/validation.md "Power").
+**detection limit** for that quantity. A perturbation changes what the theory predicts, never the
+simulation: predictions computed in the simulation tasks (plug-in and asymptotic one-step forms) are
+changed in the outputs, predictions computed while judging (spiked-matrix formulas, the BBP learning
+rate, the published α trajectory) are patched for the duration of the evaluation. The tests
+(tests/validation) assert the detection limits required of the quick profile (docs/validation.md
+"Power").
 """
 
 from __future__ import annotations

@@ -196,8 +196,8 @@ def calibration_lines(v: Validation) -> list[str]:
 def results_json(v: Validation) -> dict:
     """Every number: profile, calibration, code version, checks and each suite's data (per-seed values)."""
     calibration = None if v.calibration is None else {"profile": v.calibration.profile, **v.calibration.meta}
-    return {"profile": {**asdict(v.profile), "sizes": suite_sizes(v)}, "passed": v.passed, "workers": v.workers, "wall_time_s": v.wall_time,
-            "code_version": v.code_version, "calibration": calibration,
+    return {"profile": {**asdict(v.profile), "sizes": suite_sizes(v)}, "passed": v.passed, "workers": v.workers,
+            "wall_time_s": v.wall_time, "code_version": v.code_version, "calibration": calibration,
             "detection_limits": None if v.detection_limits is None else dict(v.detection_limits),
             "suites": {s.name: {"passed": s.passed, "checks": [c.to_dict() for c in s.checks], "data": s.data}
                        for s in v.suites}}
@@ -219,7 +219,8 @@ def figures(v: Validation) -> dict[str, Figure]:
 def write_report(v: Validation, out: str | Path) -> list[Path]:
     """Write report.md, results.json and the figures into `out` (atomically); returns the paths."""
     out = Path(out)
-    written = [store.write_text(out / "report.md", markdown(v)), store.write_json(out / "results.json", results_json(v))]
+    written = [store.write_text(out / "report.md", markdown(v)),
+               store.write_json(out / "results.json", results_json(v))]
     return written + [store.write_figure(out / name, fig) for name, fig in figures(v).items()]
 
 
@@ -319,7 +320,8 @@ def open_target_families(rows: list[dict[str, str]]) -> list[list[str]]:
         finite = sorted((e for e in errors if math.isfinite(e[0])), key=lambda e: e[0])
         error = "–" if not finite else finite[0][1] if len(finite) == 1 else f"{finite[0][1]} … {finite[-1][1]}"
         targets = [_leading_number(_column(r, "target")) for _, r in members]
-        target_text = sorted({_num(t) if math.isfinite(t) else _column(r, "target") for t, (_, r) in zip(targets, members)})
+        target_text = sorted({_num(t) if math.isfinite(t) else _column(r, "target")
+                              for t, (_, r) in zip(targets, members)})
         judged = [(e, t, "≥" in r.get("error kind", "")) for (e, _), t, (_, r) in zip(errors, targets, members)
                   if math.isfinite(e) and math.isfinite(t)]
         within = sum(e >= t if lower else e <= t for e, t, lower in judged)
@@ -379,9 +381,11 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m validation.report",
-                                     description="regenerate the README's validation results from the committed reports")
+                                     description="regenerate the README's validation results from the committed "
+                                                 "reports")
     parser.add_argument("--sync-readme", action="store_true", required=True,
-                        help=f"rewrite the README block between the markers from {', '.join(COMMITTED_REPORTS.values())}")
+                        help="rewrite the README block between the markers from "
+                             + ", ".join(COMMITTED_REPORTS.values()))
     parser.add_argument("--root", default=".", help="repository root (default: the current directory)")
     args = parser.parse_args()
     print("README.md updated" if sync_readme(args.root) else "README.md already up to date")

@@ -34,7 +34,8 @@ class MPFit:
     bulk edges for v; ``tw_scale`` the Tracy–Widom scale of σ1; ``threshold`` the eigenvalue above
     which a value is a spike, ``(edge_σ + (TW1_MEAN + margin·TW1_STD)·tw_scale)²``; ``spikes`` those
     eigenvalues, descending; ``bulk_ks`` the KS distance between the bulk (nonzero eigenvalues up to
-    the threshold) and the MP law of variance v (1 when the bulk is empty); ``n_zeros`` zero eigenvalues among the p = min(h, d); ``zero_fraction = n_zeros/p``.
+    the threshold) and the MP law of variance v (1 when the bulk is empty); ``n_zeros`` zero eigenvalues
+    among the p = min(h, d); ``zero_fraction = n_zeros/p``.
     """
 
     shape: tuple[int, int]

@@ -92,8 +92,9 @@ def _rows(r: Report) -> list[tuple[str, str]]:
         ("sigma1", f"{np.sqrt(r.evals[-1]):.6g}"),
         ("MP bulk edge (sigma)", f"{mp.singular_edges[1]:.6g}  (variance {mp.variance:.4g}, "
                                  f"TW scale {mp.tw_scale:.3g})"),
-        ("spikes above edge+TW", f"{mp.n_spikes}" + (f"  (sigma: {', '.join(f'{s:.4g}' for s in np.sqrt(mp.spikes[:5]))}"
-                                                     f"{', …' if mp.n_spikes > 5 else ''})" if mp.n_spikes else "")),
+        ("spikes above edge+TW", f"{mp.n_spikes}"
+         + (f"  (sigma: {', '.join(f'{s:.4g}' for s in np.sqrt(mp.spikes[:5]))}"
+            f"{', …' if mp.n_spikes > 5 else ''})" if mp.n_spikes else "")),
         ("zero eigenvalues", f"{mp.n_zeros}  ({100 * mp.zero_fraction:.1f} %)"),
         ("bulk KS vs MP", f"{mp.bulk_ks:.4f}"),
         ("alpha Hill (median)", f"{r.alpha_hill:.4f}"),

@@ -158,9 +158,9 @@ def test_in_place_trainer_equals_two_buffer_trainer(optimizer, lr, extra):
 
 def original_multi_step_simulate(optimizer, lr, n, d, seed):
     """`validation.suites.multi_step.simulate` as it was before `Trainer` (the kernels stepped by hand)."""
+    from validation.suites._one_step_common import sizes
     from validation.suites.multi_step import STEPS as SUITE_STEPS
     from validation.suites.multi_step import measure
-    from validation.suites._one_step_common import sizes
 
     config = Config(optimizer=optimizer, lr=lr, n=n, d=d, h=sizes(d)["h"], steps=SUITE_STEPS, seed=seed)
     p = make_problem(config)

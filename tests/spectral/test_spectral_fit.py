@@ -11,8 +11,7 @@ import numpy as np
 import powerlaw
 import pytest
 
-from htcore.spectral import (MIN_TAIL, SpectralInputError, esd, hill_alpha, ks_alpha,
-                             powerlaw_fit)
+from htcore.spectral import MIN_TAIL, SpectralInputError, esd, hill_alpha, ks_alpha, powerlaw_fit
 from htcore.spectral._kernels import _clauset_candidates, _ks_scan, _ks_search, _suffix_sums
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from htcore.spectral import (SpectralInputError, classify, compare_distributions, esd, mp_fit,
-                             powerlaw_fit, random_baselines)
+from htcore.spectral import (
+    SpectralInputError,
+    classify,
+    compare_distributions,
+    esd,
+    mp_fit,
+    powerlaw_fit,
+    random_baselines,
+)
 from theory.htsr import Phase, alpha_class, max_spikes, phase
 from theory.rmt import bbp_threshold
 

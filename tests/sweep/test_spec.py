@@ -11,7 +11,7 @@ import pytest
 
 from htcore import Config, ConfigError, make_problem
 from htcore.cli import main
-from htcore.sweep import (PROBLEM_FIELDS, expand, load_spec, parse_spec, plan_tasks, repeat_seed)
+from htcore.sweep import PROBLEM_FIELDS, expand, load_spec, parse_spec, plan_tasks, repeat_seed
 from tests.sweep.helpers import TINY_SWEEP, load_toml, tiny_spec, tiny_sweep
 
 

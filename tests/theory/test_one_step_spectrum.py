@@ -15,8 +15,8 @@ import pytest
 
 import htcore
 import theory
-from theory import TheoryArgumentError, one_step_spectrum, plugin_one_step_spectrum
 from tests.theory.judge import Pin, Scatter, assert_mutations_fail, judge
+from theory import TheoryArgumentError, one_step_spectrum, plugin_one_step_spectrum
 from theory.spectrum import _law_from_density, _solve_shifted, profile_stieltjes
 from validation.studies.measure_one_step_spectrum import one_step_spectra
 

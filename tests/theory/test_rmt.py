@@ -161,8 +161,10 @@ def _spiked_draws(h, d, v, ratio):
     s = ratio * bbp_threshold(h, d, v)
     out = []
     for _ in range(SEEDS_PER_CONFIG):
-        u = rng.standard_normal(h); u /= np.linalg.norm(u)
-        w = rng.standard_normal(d); w /= np.linalg.norm(w)
+        u = rng.standard_normal(h)
+        u /= np.linalg.norm(u)
+        w = rng.standard_normal(d)
+        w /= np.linalg.norm(w)
         W0 = math.sqrt(v) * rng.standard_normal((h, d))
         sig, u1, v1 = top_triplet(W0 + s * np.outer(u, w))
         xi = W0.T @ u + s * w

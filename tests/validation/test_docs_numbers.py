@@ -28,12 +28,12 @@ from scipy import stats
 
 from validation import power, registry
 from validation.checks import K_SIGMA
+from validation.report import COMMITTED_REPORTS, README_BEGIN, README_END, readme_block, report_tables
 from validation.suites import _one_step_common as onestep
 from validation.suites import finite_size, gd_one_step, multi_step, one_step_spectrum, scales, spiked
 from validation.tasks import PROFILES, ROOT_SEED
 
 SUITES = registry.names()
-from validation.report import COMMITTED_REPORTS, README_BEGIN, README_END, readme_block, report_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 ONE_STEP_SUITES = {"gd_one_step", "adam_one_step"}

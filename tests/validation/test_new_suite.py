@@ -38,7 +38,8 @@ def test_runner_calibrate_and_report_handle_it(registered, tmp_path):
                            "--quiet"]) == 0
     entry = json.loads(out.read_text())["profiles"]["quick"]
     run = entry["runs"]["demo_suite"]
-    assert run["keys"] == ["demo_suite/mean of the draws"] and entry["sizes"] == {"demo_suite": demo_suite.SIZES["quick"]}
+    assert run["keys"] == ["demo_suite/mean of the draws"]
+    assert entry["sizes"] == {"demo_suite": demo_suite.SIZES["quick"]}
     assert "tests.validation.demo_suite" in run["fingerprint"]["modules"]
     assert run["fingerprint"]["profile"] == {"name": "quick", "calibration_seeds": 8, "n": 50, "seeds": 4}
 

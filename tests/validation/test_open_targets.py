@@ -15,12 +15,19 @@ import pytest
 
 from validation.calibration import Calibration
 from validation.checks import Check, Judge, SuiteResult
+from validation.report import (
+    STILL_OPEN,
+    WITHIN_TARGET,
+    markdown,
+    open_target_rows,
+    open_target_se,
+    open_target_value,
+    open_target_verdict,
+)
+from validation.runner import Validation
 from validation.suites import _one_step_common as onestep
 from validation.suites import finite_size, gd_one_step, multi_step
 from validation.tasks import PROFILES, Profile
-from validation.report import (STILL_OPEN, WITHIN_TARGET, markdown, open_target_rows, open_target_se,
-                               open_target_value, open_target_verdict)
-from validation.runner import Validation
 
 
 def _judge(scatter: float) -> Judge:

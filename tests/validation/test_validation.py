@@ -29,8 +29,8 @@ from validation.tasks import PROFILES, Profile, task_seed
 
 SUITES = registry.names()
 TINY = Profile(name="tiny", calibration_seeds=3)
-FIGURES = ("spiked.png", "one_step_spectrum_gd.png", "one_step_spectrum_adam.png", "sigma1_vs_lr.png", "overlaps_vs_lr.png",
-           "bbp_transition.png", "finite_size_error.png", "norm_ratios.png", "alpha_per_step.png")
+FIGURES = ("spiked.png", "one_step_spectrum_gd.png", "one_step_spectrum_adam.png", "sigma1_vs_lr.png",
+           "overlaps_vs_lr.png", "bbp_transition.png", "finite_size_error.png", "norm_ratios.png", "alpha_per_step.png")
 
 
 @pytest.fixture(scope="module", autouse=True)

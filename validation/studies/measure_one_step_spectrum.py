@@ -164,7 +164,8 @@ def markdown(pair: str, optimizer: str, summary: list[dict], res: dict) -> str:
         lines.append(
             f"| {s['m']:g} | {s['edge_asym']:+.2f} / {s['edge_plug']:+.2f} | {s['ks_asym']:.4f} / "
             f"{s['ks_plug']:.4f} | {s['count_asym']}/{s['n']} / {s['count_plug']}/{s['n']} (k={s['k']}) | "
-            f"{f(s, 's1_asym', '+.2f')} / {f(s, 's1_plug', '+.2f')} ({f(s, 's1_spread', '.1f')}) | {f(s, 'vb_sim', '.3f')}; "
+            f"{f(s, 's1_asym', '+.2f')} / {f(s, 's1_plug', '+.2f')} ({f(s, 's1_spread', '.1f')}) | "
+            f"{f(s, 'vb_sim', '.3f')}; "
             f"{f(s, 'vb_asym', '+.3f')} / {f(s, 'vb_plug', '+.3f')} | {f(s, 'ua_sim', '.3f')}; "
             f"{f(s, 'ua_asym', '+.3f')} / {f(s, 'ua_plug', '+.3f')} |")
     return head + "\n".join(lines) + "\n"

@@ -159,7 +159,8 @@ def table(run: Run, eng: dict, prd: dict) -> list[str]:
     P = {k: _stack(prd, k).mean(axis=0) for k in METRICS}
     lines = [f"\n**{run.name}** ({run.optimizer}, η = {run.lr:.4g}, γ = {run.lr_gamma:g}, {run.activation}; "
              f"engine seeds {len(eng)}, prediction draws {len(prd)})\n",
-             "| t | σ1 eng (seed sd %) | σ1 pred | σ1 err % (worst) | sim eng | sim pred | sim err (worst) | α eng | α pred "
+             "| t | σ1 eng (seed sd %) | σ1 pred | σ1 err % (worst) | sim eng | sim pred | sim err (worst) "
+             "| α eng | α pred "
              "| α err (worst) | outliers eng / pred | edge eng / pred | ⟨u1,â⟩ eng / pred | loss eng / pred |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for t in range(run.steps + 1):
@@ -168,7 +169,8 @@ def table(run: Run, eng: dict, prd: dict) -> list[str]:
         ea, pa = E["alpha_hill"][:, t], P["alpha_hill"][t]
         ko = "/".join(str(int(x)) for x in E["n_outliers"][:, t])
         lines.append(
-            f"| {t} | {e1.mean():.1f} ({100 * e1.std(ddof=1) / e1.mean() if e1.size > 1 else 0:.1f}) | {p1:.1f} | {100 * (p1 / e1.mean() - 1):+.1f} ({100 * np.max(np.abs(p1 / e1 - 1)):.1f}) "
+            f"| {t} | {e1.mean():.1f} ({100 * e1.std(ddof=1) / e1.mean() if e1.size > 1 else 0:.1f}) | {p1:.1f} "
+            f"| {100 * (p1 / e1.mean() - 1):+.1f} ({100 * np.max(np.abs(p1 / e1 - 1)):.1f}) "
             f"| {es.mean():.3f} | {ps:.3f} | {ps - es.mean():+.3f} ({np.max(np.abs(ps - es)):.3f}) "
             f"| {ea.mean():.3f} | {pa:.3f} | {pa - ea.mean():+.3f} ({np.max(np.abs(pa - ea)):.3f}) "
             f"| {ko} / {P['n_outliers'][t]:.1f} | {E['bulk_edge'][:, t].mean():.1f} / {P['bulk_edge'][t]:.1f} "
@@ -261,7 +263,8 @@ def figure(selected: list[Run], engine: dict, pred: dict, path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m validation.studies.measure_trajectory", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m validation.studies.measure_trajectory",
+                                 description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103])
     ap.add_argument("--draws", type=int, nargs="*", default=[0, 1])
     ap.add_argument("--workers", type=int, default=2)

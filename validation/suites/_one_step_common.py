@@ -7,8 +7,8 @@ What it holds: the model at size d and its one step (:func:`draw`, :func:`step`,
 asymptotic predictions), and the checks, bias constants and figures of the two grid suites
 ``gd_one_step`` and ``adam_one_step`` (:func:`grid_suite`).
 
-Model (docs/model.md "The model"; theory: docs/theory.md "One GD step", "One Adam step"): W0 h×d N(0,1), frozen a ~ N(0, I_h),
-``f(x) = aᵀtanh(Wx/√d)/√h``, labels ``y = softplus(βᵀx) + N(0, 0.3²)``, loss MSE **without ½**
+Model (docs/model.md "The model"; theory: docs/theory.md "One GD step", "One Adam step"): W0 h×d N(0,1),
+frozen a ~ N(0, I_h), ``f(x) = aᵀtanh(Wx/√d)/√h``, labels ``y = softplus(βᵀx) + N(0, 0.3²)``, loss MSE **without ½**
 (``L = (1/n)Σ(f − y)²``, i.e. c_L = 2 in the theory's ``(c_L/2n)Σ`` convention). Sizes are tied to d:
 ``h = 3d/2``, ``n = 2d`` (the default 1500/1000/2000 at d = 1000).
 
@@ -194,7 +194,8 @@ def per_seed(outputs: list[dict], optimizer: str, form: str, key: str) -> np.nda
 def null_sigma1(h: int, d: int, variance: float = 1.0) -> float:
     """Mean top singular value of an h×d iid matrix of that entry variance: the MP edge plus the
     Tracy–Widom mean, ``√v(√h + √d) + TW1_MEAN·tw`` (docs/theory.md "Random-matrix anchors")."""
-    return math.sqrt(variance) * (math.sqrt(h) + math.sqrt(d)) + theory.rmt.TW1_MEAN * theory.rmt.tw_scale(h, d, variance)
+    return (math.sqrt(variance) * (math.sqrt(h) + math.sqrt(d))
+            + theory.rmt.TW1_MEAN * theory.rmt.tw_scale(h, d, variance))
 
 
 def _below_threshold_checks(judge: Judge, optimizer: str, d: int, outputs: list[dict], i: int,
@@ -224,7 +225,8 @@ def _spiked_checks(judge: Judge, optimizer: str, d: int, outputs: list[dict], i:
     adam_threshold = optimizer == "adam" and m < 3.0
     sigma1_plugin = judge.compare(f"σ1 plug-in, {at}", col("plugin", "sigma1"), col("sim", "sigma1"), relative=True,
                                   bias=SIGMA1_BIAS, gating=not adam_threshold,
-                                  target="the bias of the gating plug-in σ1 rows at η ≥ 3·η_c" if adam_threshold else "",
+                                  target=("the bias of the gating plug-in σ1 rows at η ≥ 3·η_c"
+                                          if adam_threshold else ""),
                                   reason=f"plug-in spiked formula on the realised draw; bias {100 * SIGMA1_BIAS:g} %")
     if adam_threshold:
         sigma1_plugin = replace(sigma1_plugin, why_open=ADAM_THRESHOLD_WHY_OPEN)

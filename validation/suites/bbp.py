@@ -146,7 +146,8 @@ def median_scatter(values: np.ndarray, seed: int = 0) -> float:
     return float(np.std(finite, ddof=1) * math.sqrt(x.size) / abs(np.median(x)))
 
 
-def _optimizer_checks(judge: Judge, optimizer: str, d: int, outputs: list[dict], level: float) -> tuple[list[Check], dict]:
+def _optimizer_checks(judge: Judge, optimizer: str, d: int, outputs: list[dict],
+                      level: float) -> tuple[list[Check], dict]:
     seeds = [o for o in outputs if "seed" in o]
     lr = np.array(seeds[0][optimizer]["lr"])
     gap = np.array([o[optimizer]["gap"] for o in seeds])
@@ -162,7 +163,8 @@ def _optimizer_checks(judge: Judge, optimizer: str, d: int, outputs: list[dict],
                for i, m in enumerate(GRID) if m >= 1.5]
     error = (predicted - measured) / measured
     checks.append(judge.estimate(
-        f"{optimizer}: BBP learning rate", error, predicted, np.array([measured]), np.array([error]), seeds=crossings.size,
+        f"{optimizer}: BBP learning rate", error, predicted, np.array([measured]), np.array([error]),
+        seeds=crossings.size,
         relative=True, bias=RATE_BIAS, scatter=median_scatter(crossings),
         reason=f"theory.bbp_lr vs the median over seeds of the η where T crosses c★ = {level:.3f} (the median "
                f"of T for a critical spiked Gaussian matrix at this size); bias {RATE_BIAS:g}"))

@@ -174,7 +174,8 @@ def evaluate(profile: Profile, outputs: list[dict], calibration: Calibration) ->
         eps_open = optimizer == "adam" and key == "signal_fraction" and d_max > EPS_NEGLIGIBLE_MAX_D
         check = Check(name=f"{label}: asymptotic error at d = {d_max} (control variate)",
                       prediction=float(per_seed(sims, optimizer, "asymptotic", key)[:, 0].mean()),
-                      sim_mean=float(sim_values.mean()), sim_sd=float(sim_values.std(ddof=1)) if sim_values.size > 1 else 0.0,
+                      sim_mean=float(sim_values.mean()),
+                      sim_sd=float(sim_values.std(ddof=1)) if sim_values.size > 1 else 0.0,
                       error=abs(error), tolerance=bias + K_SIGMA * se,
                       error_kind="|mean rel|" if relative else "|mean abs|",
                       reason=f"E[asym − plug-in] over {cv.size} draws + E[plug-in − sim] over {ps.size} seeds; "

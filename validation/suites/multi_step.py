@@ -167,7 +167,8 @@ def reference_trajectory_checks(judge: Judge, runs: list[dict]) -> list[Check]:
         sim_mean, sim_sd = mean_sd(alpha[:, t])
         checks.append(Check(name=name, prediction=ref, sim_mean=sim_mean, sim_sd=sim_sd, error=abs(ref - sim_mean),
                             tolerance=REFERENCE_BIAS + K_SIGMA * se, error_kind="|mean abs|",
-                            reason=f"bias {REFERENCE_BIAS} + K·sd·√(1/seeds + 1/{REFERENCE_SEEDS}) (reference: one seed)",
+                            reason=f"bias {REFERENCE_BIAS} + K·sd·√(1/seeds + 1/{REFERENCE_SEEDS}) "
+                                   "(reference: one seed)",
                             bias=REFERENCE_BIAS, scatter=sd, seeds=alpha.shape[0]))
     return checks
 
