@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from benches.conftest import PEAK_RSS_SCRIPT
+from benches.conftest import PEAK_RSS_SCRIPT, paired_ratio
 from htcore import Config, Trainer
 
 GIB = 2**30
@@ -61,8 +61,8 @@ def needed_bytes(config: Config) -> dict[str, int]:
 
 
 def time_step(config: Config, rounds: int) -> tuple[float, float]:
-    """Median seconds of one training step (`htcore.Trainer.step`, the loop body of `train`) and of its
-    two GEMMs."""
+    """Median seconds of one training step (`htcore.Trainer.step`, the loop body of `train`), and the
+    median over rounds of its time over that of its two GEMMs (`benches.conftest.paired_ratio`)."""
     trainer = Trainer(config)
     p = trainer.problem
     Z = np.empty((config.n, config.h), dtype=p.W0.dtype)
@@ -75,18 +75,9 @@ def time_step(config: Config, rounds: int) -> tuple[float, float]:
         np.matmul(p.X, trainer.W.T, out=Z)
         np.matmul(Z.T, p.X, out=G)
 
-    step()
-    steps, base = [], []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        step()
-        t1 = time.perf_counter()
-        gemms()
-        t2 = time.perf_counter()
-        steps.append(t1 - t0)
-        base.append(t2 - t1)
-    ratio = float(np.median(np.array(steps) / np.array(base)))
-    return float(np.median(steps)), ratio
+    step()  # warm-up: one step; the GEMMs are timed from their first call
+    step_s, _, ratio = paired_ratio(step, gemms, rounds=rounds, warmup=0)
+    return step_s, ratio
 
 
 def peak_rss(config: Config) -> tuple[float, float]:

@@ -39,6 +39,12 @@ def _tail_cdf(logs: np.ndarray, i: int, m: int, expo: float) -> float:
     return 1.0 - np.exp(expo * (logs[i + m] - logs[i]))
 
 
+@njit(nogil=True, cache=True)
+def _gap(logs: np.ndarray, i: int, m: int, expo: float, q: float) -> float:
+    """``|F(λ_{i+m}) − m·q|`` (``q = 1/k``): the term of D_i at m (module docstring)."""
+    return abs(_tail_cdf(logs, i, m, expo) - m * q)
+
+
 #: Blocks of at most this many points are scanned directly instead of being split further.
 _LEAF = 8
 #: Depth of the block stack: ample for the ≤ 2·log2(N) open blocks of a best-first bisection.
@@ -46,40 +52,45 @@ _STACK = 256
 
 
 @njit(nogil=True, cache=True)
-def _ks_distance(logs: np.ndarray, i: int, expo: float, cap: float) -> float:
-    """Exact ``D_i`` (see module docstring), or any value ``> cap`` as soon as ``D_i > cap`` is certain.
+def _block_stack(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Empty stack of `size` blocks of m for :func:`_refine_blocks`: ends and their fitted CDFs."""
+    return np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size), np.empty(size)
 
-    Branch and bound over blocks of m: inside a block with ends m1 < m2 every gap is at most
-    ``max(F(m2) − m1/k, m2/k − F(m1))`` (the fitted CDF F and m/k both increase with m, and rounding
-    is monotone), so a block whose bound does not exceed the running maximum is skipped; otherwise it
-    is bisected (the half with the larger bound first) down to leaves of ``_LEAF`` points scanned
-    directly. The result is bit-identical to the maximum of the same computed gaps over every m.
+
+@njit(nogil=True, cache=True)
+def _refine_blocks(logs: np.ndarray, i: int, expo: float, lo_m: np.ndarray, hi_m: np.ndarray,
+                   lo_f: np.ndarray, hi_f: np.ndarray, top: int, d: float, dj: int, cap: float,
+                   tie_stops: bool) -> tuple[float, int]:
+    """``(d, dj)``: the running maximum d (attained at the absolute index dj) of the gaps of the tail
+    at i, raised over the blocks ``[lo_m, hi_m]`` of m (CDFs ``lo_f``, ``hi_f``) on the stack below
+    `top`, popped last first; or, as soon as ``d > cap`` (or ``d == cap`` when `tie_stops`), that d.
+
+    Inside a block with ends m1 < m2 every gap is at most ``max(F(m2) − m1/k, m2/k − F(m1))`` (the
+    fitted CDF F and m/k both increase with m, and rounding is monotone), so a block whose bound does
+    not exceed the running maximum is skipped; otherwise it is bisected (the half with the larger bound
+    first) down to leaves of ``_LEAF`` points scanned directly. The stack needs room for `top` blocks
+    plus ``_STACK``. When no stop is reached, d is the maximum of the same computed gaps over every m of
+    the blocks (and the initial d), bit for bit; dj is the first index found attaining it.
     """
-    k = logs.shape[0] - i
-    last = k - 1
-    q = 1.0 / k
-    f_last = _tail_cdf(logs, i, last, expo)
-    d = max(0.0, abs(f_last - last * q))
-    lo_m = np.empty(_STACK, np.int64)
-    hi_m = np.empty(_STACK, np.int64)
-    lo_f = np.empty(_STACK)
-    hi_f = np.empty(_STACK)
-    lo_m[0], hi_m[0], lo_f[0], hi_f[0] = 0, last, 0.0, f_last
-    top = 1
+    q = 1.0 / (logs.shape[0] - i)
     while top > 0:
-        if d > cap:
-            return d
+        if d > cap or (tie_stops and d == cap):
+            return d, dj
         top -= 1
         m1, m2, f1, f2 = lo_m[top], hi_m[top], lo_f[top], hi_f[top]
         if m2 - m1 < 2 or max(f2 - m1 * q, m2 * q - f1) <= d:
             continue
         if m2 - m1 <= _LEAF:
             for m in range(m1 + 1, m2):
-                d = max(d, abs(_tail_cdf(logs, i, m, expo) - m * q))
+                v = _gap(logs, i, m, expo, q)
+                if v > d:
+                    d, dj = v, i + m
             continue
         mid = (m1 + m2) // 2
         fm = _tail_cdf(logs, i, mid, expo)
-        d = max(d, abs(fm - mid * q))
+        v = abs(fm - mid * q)
+        if v > d:
+            d, dj = v, i + mid
         left_first = max(fm - m1 * q, mid * q - f1) >= max(f2 - mid * q, m2 * q - fm)
         for side in range(2):
             if (side == 0) == left_first:
@@ -87,7 +98,24 @@ def _ks_distance(logs: np.ndarray, i: int, expo: float, cap: float) -> float:
             else:
                 lo_m[top], hi_m[top], lo_f[top], hi_f[top] = m1, mid, f1, fm
             top += 1
-    return d
+    return d, dj
+
+
+@njit(nogil=True, cache=True)
+def _ks_distance(logs: np.ndarray, i: int, expo: float, cap: float) -> float:
+    """Exact ``D_i`` (see module docstring), or any value ``> cap`` as soon as ``D_i > cap`` is certain.
+
+    Branch and bound over blocks of m (:func:`_refine_blocks`), starting from the single block
+    ``[0, k − 1]``. The result is bit-identical to the maximum of the same computed gaps over every m.
+    """
+    k = logs.shape[0] - i
+    last = k - 1
+    q = 1.0 / k
+    f_last = _tail_cdf(logs, i, last, expo)
+    d = max(0.0, abs(f_last - last * q))
+    lo_m, hi_m, lo_f, hi_f = _block_stack(_STACK)
+    lo_m[0], hi_m[0], lo_f[0], hi_f[0] = 0, last, 0.0, f_last
+    return _refine_blocks(logs, i, expo, lo_m, hi_m, lo_f, hi_f, 1, d, i + last, cap, False)[0]
 
 
 @njit(nogil=True, cache=True)
@@ -152,12 +180,6 @@ def _grid_max(k: int) -> int:
 
 
 @njit(nogil=True, cache=True)
-def _gap(logs: np.ndarray, i: int, m: int, expo: float, q: float) -> float:
-    """``|F(λ_{i+m}) − m·q|`` (``q = 1/k``): the term of D_i at m, computed as in `_ks_distance`."""
-    return abs(_tail_cdf(logs, i, m, expo) - m * q)
-
-
-@njit(nogil=True, cache=True)
 def _loses(d: float, c: int, best_d: float, best_c: int) -> bool:
     """True when a candidate c with ``D_c ≥ d`` cannot be the first minimum, given the incumbent."""
     return d > best_d or (d == best_d and c > best_c)
@@ -214,9 +236,9 @@ def _ks_capped(logs: np.ndarray, i: int, expo: float, c: int, best_d: float, bes
     d (at j) that already makes c lose.
 
     Evaluates the absolute index `hint` first, then the ``_grid_max(k)`` grid; the grid blocks
-    ``[m_g, m_{g+1}]`` are then refined as in `_ks_distance` (largest bound first, bisection, leaves of
-    ``_LEAF`` points), a block being skipped when its bound does not exceed the running maximum. So
-    when c wins, d is the maximum of the same computed terms over every m, bit for bit.
+    ``[m_g, m_{g+1}]`` are then refined by :func:`_refine_blocks` (largest bound first, bisection,
+    leaves of ``_LEAF`` points), a block being skipped when its bound does not exceed the running
+    maximum. So when c wins, d is the maximum of the same computed terms over every m, bit for bit.
     """
     k = logs.shape[0] - i
     last = k - 1
@@ -243,43 +265,15 @@ def _ks_capped(logs: np.ndarray, i: int, expo: float, c: int, best_d: float, bes
     for g in range(G):
         bounds[g] = max(fs[g + 1] - ms[g] * q, ms[g + 1] * q - fs[g])
     order = np.argsort(bounds)
-    size = G + _STACK
-    lo_m = np.empty(size, np.int64)
-    hi_m = np.empty(size, np.int64)
-    lo_f = np.empty(size)
-    hi_f = np.empty(size)
+    lo_m, hi_m, lo_f, hi_f = _block_stack(G + _STACK)
     top = 0
     for t in range(G):  # ascending bound: the largest is popped first
         g = order[t]
         if bounds[g] > d and ms[g + 1] - ms[g] >= 2:
             lo_m[top], hi_m[top], lo_f[top], hi_f[top] = ms[g], ms[g + 1], fs[g], fs[g + 1]
             top += 1
-    while top > 0:
-        if _loses(d, c, best_d, best_c):
-            return d, dj
-        top -= 1
-        m1, m2, f1, f2 = lo_m[top], hi_m[top], lo_f[top], hi_f[top]
-        if m2 - m1 < 2 or max(f2 - m1 * q, m2 * q - f1) <= d:
-            continue
-        if m2 - m1 <= _LEAF:
-            for m in range(m1 + 1, m2):
-                v = _gap(logs, i, m, expo, q)
-                if v > d:
-                    d, dj = v, i + m
-            continue
-        mid = (m1 + m2) // 2
-        fm = _tail_cdf(logs, i, mid, expo)
-        v = abs(fm - mid * q)
-        if v > d:
-            d, dj = v, i + mid
-        left_first = max(fm - m1 * q, mid * q - f1) >= max(f2 - mid * q, m2 * q - fm)
-        for side in range(2):
-            if (side == 0) == left_first:
-                lo_m[top], hi_m[top], lo_f[top], hi_f[top] = mid, m2, fm, f2
-            else:
-                lo_m[top], hi_m[top], lo_f[top], hi_f[top] = m1, mid, f1, fm
-            top += 1
-    return d, dj
+    # c loses exactly when d > best_d, or d == best_d and c comes later (`_loses`)
+    return _refine_blocks(logs, i, expo, lo_m, hi_m, lo_f, hi_f, top, d, dj, best_d, c > best_c)
 
 
 @njit(nogil=True, cache=True)
