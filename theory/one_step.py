@@ -69,6 +69,8 @@ class OneStepPrediction:
       √v_b(√h + √d)), which fall 7–16 % below the simulated bulk at 30·η_c.
     * ``signal_fraction``: Adam's q (None for GD); ``per_neuron_alignment``: mean_i cos²(w_i, β) for GD
       (None for Adam, or when β is unknown).
+    * ``alpha_hill``: α_Hill of W1ᵀW1 (xmin at the median, the engine's estimator) read off the eigenvalue
+      law (:meth:`theory.OneStepSpectrum.alpha_hill`); None with ``law=False``.
     * ``spectrum``: with ``law=True`` (the default of :func:`predict_one_step` and :func:`plugin_one_step`)
       the whole eigenvalue law, a :class:`theory.OneStepSpectrum` (a list of them, flattened order, for an
       array ``lr``); then ``bulk_edge`` is the law's upper edge (as a singular value), ``sigma1`` is at
@@ -91,6 +93,7 @@ class OneStepPrediction:
     signal_fraction: Arr | None
     per_neuron_alignment: Arr | None
     spectrum: OneStepSpectrum | list[OneStepSpectrum] | None = field(default=None, compare=False, repr=False)
+    alpha_hill: Arr | None = None
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -260,8 +263,9 @@ def _with_law(pred: OneStepPrediction, laws: list[OneStepSpectrum], scalar: bool
     shape = np.shape(pred.lr)
     edge = np.sqrt(np.array([law.bulk_edges[1] for law in laws])).reshape(shape)
     sigma1 = np.maximum(np.asarray(pred.sigma1), edge)
+    alpha = np.array([law.alpha_hill() for law in laws]).reshape(shape)
     fields = {"bulk_edge": _shape_out(edge, scalar), "sigma1": _shape_out(sigma1, scalar),
-              "spectrum": laws[0] if scalar else laws}
+              "spectrum": laws[0] if scalar else laws, "alpha_hill": _shape_out(alpha, scalar)}
     if pred.optimizer == "adam":
         top = np.array([law.overlap_a[0] if law.outliers.size else 0.0 for law in laws]).reshape(shape)
         fields["overlap_a"] = _shape_out(top, scalar)

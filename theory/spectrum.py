@@ -62,8 +62,10 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
-from ._validate import TheoryArgumentError, check_choice, check_lr, check_nonnegative_array, check_positive
+from ._validate import (TheoryArgumentError, check_choice, check_lr, check_nonnegative_array, check_positive,
+                        check_positive_int)
 from .hermite import teacher_function
+from .hill import hill_alpha
 from .names import OPTIMIZERS
 from .setup import SQRT_2_OVER_PI, AsymptoticSetup, asymptotic_setup, realise_draw
 
@@ -280,6 +282,8 @@ class OneStepSpectrum:
       unknown to a plug-in call) and ``overlap_a[j] = ⟨u_j, a/‖a‖⟩²`` for each outlier.
     * ``cdf(x)``, ``density(x)``: CDF and density of the bulk law (vectorised; mass 1, outliers excluded).
     * ``mass``: integral of the computed density before normalisation (1 up to solver error).
+    * ``count``: eigenvalues of the smaller Gram, min(h, d); :meth:`eigenvalues` gives a deterministic
+      spectrum of that many values and :meth:`alpha_hill` its α_Hill (docs/theory.md §8.10).
     """
 
     optimizer: str
@@ -292,6 +296,27 @@ class OneStepSpectrum:
     mass: float
     _law: _BulkLaw = field(repr=False)
     _profile: _Profile = field(repr=False)
+
+    @property
+    def count(self) -> int:
+        """min(h, d): the number of eigenvalues of the smaller Gram this law describes."""
+        return int(round(min(self._profile.h, self._profile.d)))
+
+    def eigenvalues(self, count: int | None = None) -> np.ndarray:
+        """A deterministic spectrum of `count` eigenvalues (default :attr:`count`), ascending: the bulk law's
+        quantiles at (j + ½)/(count − k), j = 0 … count − k − 1, then the k predicted outliers."""
+        count = self.count if count is None else check_positive_int("count", count)
+        k = int(self.outliers.size)
+        if count <= k + 1:
+            raise TheoryArgumentError(f"count={count!r}: must exceed the {k} outliers by at least 2")
+        cdf, keep = np.unique(self._law.cdf, return_index=True)
+        bulk = np.interp((np.arange(count - k) + 0.5) / (count - k), cdf, self._law.x[keep])
+        return np.concatenate([bulk, np.sort(self.outliers)])
+
+    def alpha_hill(self, count: int | None = None) -> float:
+        """α_Hill (xmin at the median, :func:`theory.hill.hill_alpha`, the engine's estimator) of
+        :meth:`eigenvalues`: the paper's observable, read off the law."""
+        return hill_alpha(self.eigenvalues(count))
 
     def cdf(self, x: Any) -> np.ndarray | float:
         """Bulk CDF at x (0 below the lower edge, 1 above the upper edge)."""

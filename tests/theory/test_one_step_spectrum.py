@@ -398,3 +398,39 @@ def test_engine_comparison_fails_for_a_wrong_formula(engine_runs, comparison, op
     """Mutation twin of the engine comparisons: each prediction ×1.02^±1 (σ-type, law) or ±0.02 (overlap)
     makes its own check fail on the same draw."""
     assert_mutations_fail(lambda j: COMPARISONS[comparison](j, engine_runs[optimizer], optimizer))
+
+
+# --------------------------------------------------------------------------- α_Hill read off the law
+
+
+def test_law_eigenvalues_are_bulk_quantiles_then_outliers():
+    law = theory.one_step_spectrum("gd", 6.0 * theory.bbp_lr("gd", n=800, d=400, h=600), n=800, d=400, h=600)
+    eigs = law.eigenvalues()
+    k = law.outliers.size
+    assert law.count == 400 and eigs.shape == (400,) and k >= 1
+    assert np.all(np.diff(eigs) >= 0) and np.array_equal(eigs[-k:], np.sort(law.outliers))
+    bulk = eigs[:-k]
+    assert law.bulk_edges[0] <= bulk[0] and bulk[-1] <= law.bulk_edges[1]
+    np.testing.assert_allclose(law.cdf(bulk), (np.arange(bulk.size) + 0.5) / bulk.size, atol=2e-3)
+    assert law.alpha_hill() == theory.hill.hill_alpha(eigs)
+    assert law.eigenvalues(100).shape == (100,)
+    for bad in (0, -3, 1.5, True, "100", k + 1):
+        with pytest.raises(theory.TheoryArgumentError, match="count"):
+            law.eigenvalues(bad)
+
+
+def test_predict_one_step_carries_alpha_hill_from_the_law():
+    sizes = dict(n=800, d=400, h=600)
+    lrs = np.array([1.5, 30.0]) * theory.bbp_lr("adam", **sizes)
+    p = theory.predict_one_step("adam", lrs, **sizes)
+    assert p.alpha_hill.shape == (2,) and np.all(np.isfinite(p.alpha_hill))
+    assert list(p.alpha_hill) == [law.alpha_hill() for law in p.spectrum]
+    assert theory.predict_one_step("adam", lrs, **sizes, law=False).alpha_hill is None
+
+
+def test_paper_adam_run_alpha_after_one_step_regression_pin():
+    """Regression pin, not a validation (the one_step_spectrum suite judges α_Hill against the engine on
+    calibrated seeds): the law's α_Hill after the paper's default Adam step (η = 1, default size) is
+    2.327, the value the published code reports after step 1 (2.327; the engine's mean 2.33)."""
+    p = theory.predict_one_step("adam", 1.0, n=2000, d=1000, h=1500)
+    assert abs(p.alpha_hill - 2.327) < 0.002
