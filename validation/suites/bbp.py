@@ -18,9 +18,8 @@ law (Baik–Ben Arous–Péché 2005; Bloemendal–Virág 2013), W1 at the true 
 up to corrections smaller than its fluctuations, so P(T(η★) > c★) = ½: the *median over seeds of the η
 where a seed's T first stays above c★* (its crossing, :func:`crossing`, linear interpolation between
 grid points) estimates η★ without the first-order finite-size offset of a fixed detection line (the
-offset of such a line shrinks only like d^−⅓). Measured across sizes (``validation/studies/measure_bbp.py``,
-docs/validation.md), the median crossing sits within its standard error of ``theory.bbp_lr`` at
-d = 250 … 2000, while a fixed line (T > 4) crosses 8–10 % above it.
+offset of such a line shrinks only like d^−⅓). ``python -m validation.studies.measure_bbp`` measures both rules
+across sizes; its table is in docs/validation.md ("bbp").
 
 Checks per optimizer:
 
