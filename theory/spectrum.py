@@ -62,8 +62,14 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
-from ._validate import (TheoryArgumentError, check_choice, check_lr, check_nonnegative_array, check_positive,
-                        check_positive_int)
+from ._validate import (
+    TheoryArgumentError,
+    check_choice,
+    check_lr,
+    check_nonnegative_array,
+    check_positive,
+    check_positive_int,
+)
 from .hermite import teacher_function
 from .hill import hill_alpha
 from .names import OPTIMIZERS

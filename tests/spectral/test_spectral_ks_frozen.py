@@ -12,8 +12,18 @@ import numpy as np
 import pytest
 from numba import njit
 
-from htcore.spectral._kernels import (_LEAF, _STACK, _alpha_at, _gap, _grid_max, _ks_capped,
-                                      _ks_distance, _loses, _suffix_sums, _tail_cdf)
+from htcore.spectral._kernels import (
+    _LEAF,
+    _STACK,
+    _alpha_at,
+    _gap,
+    _grid_max,
+    _ks_capped,
+    _ks_distance,
+    _loses,
+    _suffix_sums,
+    _tail_cdf,
+)
 
 
 # Frozen copies: verbatim from htcore/spectral/_kernels.py before the shared loop.
