@@ -11,8 +11,8 @@ import os
 
 #: Thread-pool settings htcore gives the process unless the user set them (read by each library when
 #: it is first loaded, so they take effect when htcore is imported before NumPy and before Numba's
-#: first parallel call: always for the `htcore` command and its worker processes). At the default
-#: size, a training step measured 1.19–1.29 × its two GEMMs with neither and ≈ 1.14 × with both.
+#: first parallel call: always for the `htcore` command and its worker processes). What each costs a
+#: training step without it is measured in the README's Performance section.
 #: - OPENBLAS_THREAD_TIMEOUT: OpenBLAS's worker threads busy-wait 2^28 cycles (≈ 0.1 s) after every
 #:   BLAS call by default, competing for the cores with the Numba-parallel kernel after each GEMM;
 #:   2^4 cycles instead.

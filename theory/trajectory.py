@@ -46,8 +46,7 @@ Gaussian fluctuations — to that same W, and the spectral statistics are read o
 * The realisation replaces W0 by a fresh Gaussian matrix, β by a random unit vector, and the noise by
   seeded Gaussians (``numpy.random.SeedSequence(seed)``), so one call is one draw of the predicted law;
   σ1, sim, outliers, bulk edge and α_Hill are read off that draw, so they fluctuate between seeds
-  (measured at d = 300 in tests/theory/test_trajectory.py: 1.5–4.2 % in σ1 and 0.033–0.038 in sim at
-  steps 1–2).
+  (measured in tests/theory/test_trajectory.py and docs/theory.md §9.4).
 """
 
 from __future__ import annotations

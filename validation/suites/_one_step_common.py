@@ -175,7 +175,7 @@ Q_BIAS = 0.005
 EDGE_TARGET = 0.02
 OVERLAP_TARGET = 0.02
 #: Adam ⟨u1,a/‖a‖⟩² (from the eigenvalue law, docs/theory.md §8.6), absolute, at every η ≥ 1.5·η_c: the
-#: accuracy asked of it (the law measured within 0.015 on seeds 10–13, docs/theory.md §8.8).
+#: accuracy asked of it (the law's measured accuracy: docs/theory.md §8.8).
 ADAM_OVERLAP_A_BIAS = 0.02
 
 
