@@ -16,26 +16,11 @@ from htcore.config import ConfigError
 from htcore.kernels import Workspace, loss_and_grad_into
 from htcore.optim import Optimizer, normalize_weights
 from htcore.problem import Problem
+from tests.engine.test_train import VARIANTS  # every optimiser variant, alone and combined
 
 SMALL = dict(n=60, d=16, h=24, n_test=20)
 STEPS = 6
 
-# Every optimiser variant: GD plain, momentum, weight decay, step decay, weight normalisation, all of
-# them; Adam plain, weight decay, step decay, weight normalisation, all of them.
-VARIANTS = [
-    ("gd", 50.0, {}),
-    ("gd", 50.0, {"momentum": 0.9}),
-    ("gd", 50.0, {"weight_decay": 0.05}),
-    ("gd", 50.0, {"lr_gamma": 0.7}),
-    ("gd", 50.0, {"weight_normalization": True}),
-    ("gd", 50.0, {"momentum": 0.5, "weight_decay": 0.01, "lr_gamma": 0.8, "weight_normalization": True}),
-    ("adam", 0.05, {}),
-    ("adam", 0.05, {"weight_decay": 0.05}),
-    ("adam", 0.05, {"lr_gamma": 0.6}),
-    ("adam", 0.05, {"weight_normalization": True}),
-    ("adam", 0.05, {"adam_beta1": 0.5, "adam_beta2": 0.9, "adam_eps": 1e-6, "weight_decay": 0.01,
-                    "lr_gamma": 0.8, "weight_normalization": True}),
-]
 DTYPES = ("float64", "float32")
 
 
