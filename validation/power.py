@@ -150,6 +150,7 @@ PERTURBATIONS: tuple[Perturbation, ...] = (
     Perturbation("eigenvalue law: top outlier", True, REL, _in_spectrum("sigma1_pred", True), ("one_step_spectrum",)),
     Perturbation("eigenvalue law: outlier ⟨u1,a⟩²", False, ABS, _in_spectrum("overlap_a_pred", False),
                  ("one_step_spectrum",)),
+    Perturbation("eigenvalue law: α_Hill", False, ABS, _in_spectrum("alpha_pred", False), ("one_step_spectrum",)),
     Perturbation("spiked-matrix σ1 (BGN)", True, REL, _patch(theory.rmt, "spiked_sigma1", _scaled), ("spiked",)),
     Perturbation("spiked-matrix overlaps (BGN)", False, ABS, _patch(theory.rmt, "spiked_overlaps", _shifted_overlaps),
                  ("spiked",)),

@@ -393,6 +393,8 @@ README_OPEN_ITEMS = {
     "Adam's plug-in σ1": lambda suite, name: suite == "adam_one_step" and name.startswith("σ1 plug-in"),
     "the asymptotic eigenvalue law's GD outlier count": lambda suite, name: (
         suite == "one_step_spectrum" and name.startswith("outlier count, gd, asymptotic")),
+    "the asymptotic Adam law's α_Hill": lambda suite, name: (
+        suite == "one_step_spectrum" and name.startswith("α_Hill, adam, asymptotic")),
     "Adam's q": lambda suite, name: suite == "finite_size" and name.startswith("Adam q"),
     "σ1, sim and α_Hill": lambda suite, name: suite == "multi_step",
 }

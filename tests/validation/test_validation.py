@@ -157,8 +157,8 @@ def test_a_check_never_passes_without_a_finite_tolerance():
 # --------------------------------------------------------------------------- power (quick profile)
 
 #: perturbation name → (sizes that must fail, suites that must catch it). The sizes are the issue's list:
-#: σ predictions 1 % (spike) and 2 % (bulk edge), overlaps +0.02, q +0.01, the BBP rate 10 %, a constant
-#: 1 % bias of the asymptotic forms (the finite-size suite), the α trajectory 0.05.
+#: σ predictions 1 % (spike) and 2 % (bulk edge), overlaps +0.02, q +0.01, the BBP rate 10 %, the law's
+#: α_Hill 0.02, a constant 1 % bias of the asymptotic forms (the finite-size suite), the α trajectory 0.05.
 REQUIRED = {
     "one-step σ1 (plug-in and asymptotic)": ((0.01, -0.01), {"gd_one_step", "adam_one_step"}),
     "one-step bulk edge": ((0.02, -0.02), {"gd_one_step", "adam_one_step"}),
@@ -170,6 +170,7 @@ REQUIRED = {
     "spiked-matrix σ1 (BGN)": ((0.01, -0.01), {"spiked"}),
     "spiked-matrix overlaps (BGN)": ((0.02,), {"spiked"}),
     "BBP learning rate": ((0.1, -0.1), {"bbp"}),
+    "eigenvalue law: α_Hill": ((0.02, -0.02), {"one_step_spectrum"}),
     "α_Hill trajectory (published code)": ((0.05, -0.05), {"multi_step"}),
 }
 

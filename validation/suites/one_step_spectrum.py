@@ -20,6 +20,9 @@ Checks per optimizer and η
 * upper bulk edge (singular value) against the largest bulk singular value, relative, bias 2 %;
 * Kolmogorov distance between the predicted bulk CDF and the empirical one, bias 0.02 (plug-in) and
   0.03 (asymptotic) — the distance is ≥ 0, so this bounds its mean;
+* α_Hill (xmin at the median, the engine's estimator) of the law — its bulk quantiles plus its outliers,
+  :meth:`theory.OneStepSpectrum.alpha_hill` — against the ESD's, absolute, bias 0.01 at every η; rows
+  whose calibration-seed mean error exceeds the bias are open targets (:data:`ALPHA_OPEN`);
 * for η ≥ 1.5·η_c: outlier count equal to the predicted count on every seed; top outlier location
   (singular value), relative, bias 1 %; its ⟨v1,β⟩² and ⟨u1,a/‖a‖⟩², absolute, bias 0.02.
 
@@ -62,6 +65,15 @@ COUNT_OPEN_FROM = 30.0
 COUNT_WHY_OPEN = ("the asymptotic law averages a_i² and C's spectrum into quantile atoms, so it cannot see the few "
                   "largest a_i² × top directions of C that push single GD rows out of the bulk at giant steps; its "
                   "outliers come from the rank-one direction only")
+#: α_Hill of the law (:meth:`theory.OneStepSpectrum.alpha_hill`) against the ESD's, absolute: the allowed bias.
+ALPHA_BIAS = 0.01
+#: (optimizer, form, multiple of η_c) whose α_Hill check is an open target: the mean error on the calibration
+#: seeds exceeds ALPHA_BIAS there (numbers: docs/validation.md).
+ALPHA_OPEN: frozenset[tuple[str, str, float]] = frozenset({("adam", "asymptotic", 30.0)})
+#: Why those α_Hill rows are open.
+ALPHA_WHY_OPEN = ("at 30·η_c the asymptotic Adam law's α_Hill sits ≈ 0.013 below the ESD's on the calibration seeds, "
+                  "while the plug-in law (the same equations on the seed's own W0, a, X, y) is within 0.002: what the "
+                  "asymptotic form averages away (the realised readout and residual) shapes the upper bulk there")
 #: Quantiles of the bulk kept per seed for the figure.
 QUANTILES = 400
 FORMS = ("plugin", "asymptotic")
@@ -107,7 +119,8 @@ def _compare_one(eigs: np.ndarray, U: np.ndarray, V: np.ndarray, a: np.ndarray, 
            "overlap_beta_pred": float(law.overlap_beta[0]) if len(law.outliers) and law.overlap_beta is not None
            else math.nan,
            "overlap_a_pred": float(law.overlap_a[0]) if len(law.outliers) else math.nan,
-           "overlap_beta_sim": float(V[:, 0] @ beta) ** 2, "overlap_a_sim": float(U[:, 0] @ a) ** 2 / float(a @ a)}
+           "overlap_beta_sim": float(V[:, 0] @ beta) ** 2, "overlap_a_sim": float(U[:, 0] @ a) ** 2 / float(a @ a),
+           "alpha_pred": law.alpha_hill(eigs.size), "alpha_sim": spectral.hill_alpha(eigs)}
     return out
 
 
@@ -160,6 +173,12 @@ def _checks(judge: Judge, optimizer: str, outputs: list[dict], i: int, m: float,
         judge.compare(f"Kolmogorov distance of the bulk, {at}", np.zeros(len(outputs)), col("ks"), relative=False,
                       bias=KS_BIAS[form], reason=f"sup |F_pred − F_emp| over the bulk; bias {KS_BIAS[form]:g}"),
     ]
+    alpha_open = (optimizer, form, m) in ALPHA_OPEN
+    alpha = judge.compare(f"α_Hill, {at}", col("alpha_pred"), col("alpha_sim"), relative=False, bias=ALPHA_BIAS,
+                          gating=not alpha_open, target=f"{ALPHA_BIAS:g}" if alpha_open else "",
+                          reason=f"α_Hill (xmin at the median) of the law's quantiles and outliers vs of the ESD; "
+                                 f"bias {ALPHA_BIAS:g}")
+    checks.append(replace(alpha, why_open=ALPHA_WHY_OPEN) if alpha_open else alpha)
     if m < 1.5:
         return checks
     count_error = np.abs(col("count_sim") - col("count_pred"))
