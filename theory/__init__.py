@@ -25,12 +25,14 @@ _EXPORTS = {
     "OneStepSpectrum": "spectrum",
     "one_step_spectrum": "spectrum",
     "plugin_one_step_spectrum": "spectrum",
+    "ProfileSpectrum": "profile",
+    "profile_spectrum": "profile",
     "TrajectoryPrediction": "trajectory",
     "predict_trajectory": "trajectory",
     "activation_stats": "hermite",
     "teacher_stats": "hermite",
 }
-_SUBMODULES = ("hermite", "hill", "htsr", "one_step", "rmt", "scales", "setup", "spectrum", "trajectory")
+_SUBMODULES = ("hermite", "hill", "htsr", "one_step", "profile", "rmt", "scales", "setup", "spectrum", "trajectory")
 
 __all__ = ["TheoryArgumentError", *_EXPORTS, *_SUBMODULES]
 

@@ -276,6 +276,18 @@ def _quantile_atoms(law: _BulkLaw, count: int, zero_atom: float = 0.0) -> np.nda
     return np.where(u < zero_atom, 0.0, cont)
 
 
+def _law_eigenvalues(law: _BulkLaw, outliers: np.ndarray, count: Any) -> np.ndarray:
+    """A deterministic spectrum of `count` eigenvalues, ascending: the bulk law's quantiles at
+    (j + ½)/(count − k), j = 0 … count − k − 1, then the k `outliers` (docs/theory.md §8.10)."""
+    count = check_positive_int("count", count)
+    k = int(np.size(outliers))
+    if count <= k + 1:
+        raise TheoryArgumentError(f"count={count!r}: must exceed the {k} outliers by at least 2")
+    cdf, keep = np.unique(law.cdf, return_index=True)
+    bulk = np.interp((np.arange(count - k) + 0.5) / (count - k), cdf, law.x[keep])
+    return np.concatenate([bulk, np.sort(np.asarray(outliers, dtype=float))])
+
+
 # --------------------------------------------------------------------------- result object
 
 
@@ -311,13 +323,7 @@ class OneStepSpectrum:
     def eigenvalues(self, count: int | None = None) -> np.ndarray:
         """A deterministic spectrum of `count` eigenvalues (default :attr:`count`), ascending: the bulk law's
         quantiles at (j + ½)/(count − k), j = 0 … count − k − 1, then the k predicted outliers."""
-        count = self.count if count is None else check_positive_int("count", count)
-        k = int(self.outliers.size)
-        if count <= k + 1:
-            raise TheoryArgumentError(f"count={count!r}: must exceed the {k} outliers by at least 2")
-        cdf, keep = np.unique(self._law.cdf, return_index=True)
-        bulk = np.interp((np.arange(count - k) + 0.5) / (count - k), cdf, self._law.x[keep])
-        return np.concatenate([bulk, np.sort(self.outliers)])
+        return _law_eigenvalues(self._law, self.outliers, self.count if count is None else count)
 
     def alpha_hill(self, count: int | None = None) -> float:
         """α_Hill (xmin at the median, :func:`theory.hill.hill_alpha`, the engine's estimator) of
