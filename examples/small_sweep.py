@@ -1,10 +1,10 @@
 """A small learning-rate sweep for GD and Adam with the public sweep API, read back with pandas.
 
-Shows the sweep workflow end to end: write a sweep specification (TOML, format in README "Sweeps and
-reproduction"), run it with `htcore.sweep.load_spec` and `htcore.sweep.run_sweep`, read every probe
-record back with ``pandas.read_parquet(sweep_dir / "metrics")``, and plot the final α_Hill (power-law
-exponent of the ESD tail) and sim = |⟨v1, β⟩| (alignment of W's top right singular vector with the
-teacher) against the learning rate, one line per optimiser.
+Shows the sweep workflow end to end: write a sweep specification (TOML, format in docs/sweeps.md),
+run it with `htcore.sweep.load_spec` and `htcore.sweep.run_sweep`, read every probe record back with
+``pandas.read_parquet(sweep_dir / "metrics")``, and plot the final α_Hill (power-law exponent of the ESD
+tail) and sim = |⟨v1, β⟩| (alignment of W's top right singular vector with the teacher) against the
+learning rate, one line per optimiser.
 
 A sweep's grid is a product of axes, and GD and Adam need learning rates orders of magnitude apart, so
 the script writes one specification per optimiser (``sweep_gd.toml``, ``sweep_adam.toml``) with three

@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m validation.studies.measure_profile_tail",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12])
-    parser.add_argument("--lrs", type=float, nargs="+", default=[2000.0, 3000.0, 6000.0], help="GD learning rates")
+    parser.add_argument("--lrs", type=float, nargs="*", default=[2000.0, 3000.0, 6000.0], help="GD learning rates")
     parser.add_argument("--adam-lrs", type=float, nargs="*", default=[0.3, 1.0])
     parser.add_argument("--steps", type=int, nargs="+", default=[1, 2, 3, 5, 10])
     parser.add_argument("--bins", type=int, default=30)
