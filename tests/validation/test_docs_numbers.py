@@ -342,6 +342,7 @@ def test_power_table_matches_the_required_perturbations():
         "asymptotic σ1 alone, constant": ["asymptotic σ1 only (constant bias)"],
         "spiked-matrix σ1": ["spiked-matrix σ1 (BGN)", "spiked-matrix overlaps (BGN)"],
         "BBP learning rate": ["BBP learning rate"],
+        "eigenvalue law: α_Hill": ["eigenvalue law: α_Hill"],
         "published α_Hill trajectory": ["α_Hill trajectory (published code)"],
     }
     covered = set()
