@@ -17,6 +17,7 @@ prints the README's performance table from the ratios this run wrote. Larger siz
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -200,3 +201,20 @@ def test_warm_tiny_run(benchmark, record_ratio, tmp_path):
     seconds = benchmark.stats.stats.median
     record_ratio("warm tiny `htcore run` / 5 s", seconds / 5.0, 1.0, "lower is better",
                  seconds=seconds)
+
+
+@pytest.mark.parametrize("order", ["numpy-first", "htcore-first"])
+def test_step_vs_gemms_in_both_import_orders(benchmark, record_ratio, order):
+    """One `Trainer.step` / its two GEMMs in a fresh process that imports NumPy before htcore (every notebook)
+    or after it (the `htcore` command), GD and Adam, float64 and float32 (`benches/import_order.py`):
+    the speed must not depend on the import order (target ≤ 1.15 in both)."""
+    def child() -> dict:
+        done = subprocess.run([sys.executable, "-m", "benches.import_order", order], capture_output=True,
+                              text=True, check=True)
+        return json.loads(done.stdout)
+
+    got = benchmark.pedantic(child, rounds=1, iterations=1)
+    for optimizer in OPTIMIZERS:
+        for dtype in DTYPES:
+            record_ratio(f"{optimizer} step / 2 GEMMs, {order} [{dtype}]", got[f"{optimizer} {dtype}"], 1.15,
+                         "lower is better")

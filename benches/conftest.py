@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-#: NumPy already loaded before this file (by a pytest plugin): then OpenBLAS's thread wait-time that
-#: htcore sets on import (htcore/__init__.py) cannot apply in this process, as for a library user who
-#: imports NumPy first; the `htcore` command always imports htcore first.
+#: NumPy already loaded before this file (by a pytest plugin), as for a notebook user who imports NumPy first:
+#: htcore then makes the loaded OpenBLAS re-read its thread wait-time (htcore/_threads.py); the `htcore`
+#: command always imports htcore first. `bench_engine.py` measures both orders in fresh processes.
 NUMPY_BEFORE_HTCORE = "numpy" in sys.modules
 import htcore  # noqa: E402,F401  (first, as the `htcore` command does)
 
@@ -95,8 +95,8 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
                                 f"(1 / 5 / 15 min) on {os.cpu_count()} cores")
     if NUMPY_BEFORE_HTCORE:
-        terminalreporter.write_line("note: NumPy was imported before htcore in this process, so OpenBLAS ran "
-                                    "with its default thread wait-time (htcore/__init__.py)")
+        terminalreporter.write_line("note: NumPy was imported before htcore in this process; htcore made OpenBLAS "
+                                    f"re-read its thread wait-time (in effect: {htcore.THREAD_DEFAULTS_SET})")
     RATIOS_JSON.parent.mkdir(parents=True, exist_ok=True)
     rows = [{"name": name, "ratio": ratio, "target": target, "meaning": meaning, **extra}
             for (name, ratio, target, meaning), extra in zip(RATIOS, _EXTRA)]

@@ -7,23 +7,12 @@ module (`htcore.spectral`, `htcore.kernels`, `htcore.sweep`, …) lists the name
 its `__all__`; any other name, and every module whose name starts with `_`, is internal to htcore.
 """
 
-import os
+from htcore._threads import THREAD_DEFAULTS, apply_thread_defaults
 
-#: Thread-pool settings htcore gives the process unless the user set them (read by each library when
-#: it is first loaded, so they take effect when htcore is imported before NumPy and before Numba's
-#: first parallel call: always for the `htcore` command and its worker processes). What each costs a
-#: training step without it is measured in the README's Performance section.
-#: - OPENBLAS_THREAD_TIMEOUT: OpenBLAS's worker threads busy-wait 2^28 cycles (≈ 0.1 s) after every
-#:   BLAS call by default, competing for the cores with the Numba-parallel kernel after each GEMM;
-#:   2^4 cycles instead.
-#: - OMP_WAIT_POLICY: the OpenMP runtime behind Numba's parallel kernels (GNU libgomp) spins 300 000
-#:   pause cycles (several ms on recent x86) after every parallel region by default, competing with the
-#:   GEMM that follows; PASSIVE makes its threads sleep at once. Any other OpenMP runtime loaded later
-#:   in the process (torch's, for one) reads it too.
-THREAD_DEFAULTS = {"OPENBLAS_THREAD_TIMEOUT": "4", "OMP_WAIT_POLICY": "PASSIVE"}
-#: The subset of `THREAD_DEFAULTS` this import actually set (the rest were the user's own).
-THREAD_DEFAULTS_SET = {name: value for name, value in THREAD_DEFAULTS.items() if name not in os.environ}
-os.environ.update(THREAD_DEFAULTS_SET)
+#: The subset of `THREAD_DEFAULTS` in effect after this import (the rest were the user's own, or could not
+#: take effect in a library loaded before htcore — then a warning said how to get them). Applied before
+#: anything else is imported, whatever the import order (htcore/_threads.py).
+THREAD_DEFAULTS_SET = apply_thread_defaults()
 
 from htcore.config import Config, ConfigError  # noqa: E402
 from htcore.problem import Problem, make_problem  # noqa: E402
