@@ -1,4 +1,4 @@
-"""Eigenvalue law and α_Hill of a Gaussian matrix with a separable variance profile (docs/theory.md §9.8).
+"""Eigenvalue law and α_Hill of a Gaussian matrix with a separable variance profile (docs/theory.md §9.7).
 
 Statement (Hachem, Loubaton & Najim 2007; the solver of :mod:`theory.spectrum`): R is h×d with
 independent centred Gaussian entries of variance ``v_i · c_k`` (row profile v, column profile c); any
@@ -10,7 +10,7 @@ does after one step.
 
 Use after several large GD steps: W_t minus its outliers is, for α_Hill, such a matrix in the eigenbasis of
 the training covariance S = XᵀX/n, with v a function of |a_i| and c a function of S's eigenvalue
-(docs/theory.md §9.8 gives the measurements). This module maps such a state to the spectrum; how the
+(docs/theory.md §9.7 gives the measurements). This module maps such a state to the spectrum; how the
 state evolves step by step is not predicted here.
 """
 

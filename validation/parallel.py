@@ -9,13 +9,15 @@ numbers up to round-off, not bit-identical. Each worker is single-threaded: ``NU
 ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` are 1 in the environment the worker
 is spawned with (``htcore.sweep.single_threaded_environment``), so they are in place before the worker
 imports NumPy or Numba; the parent's own environment is restored afterwards.
-A tqdm bar counts finished tasks across all suites.
+A tqdm bar counts finished tasks across all suites, estimates the time left and names the suites still
+running with their runs left (e.g. ``bbp 40, multi_step 3``).
 """
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,23 +34,34 @@ def run_task(indexed: tuple[int, Task]) -> tuple[int, Any]:
     return index, getattr(module, task.function)(**task.params)
 
 
+def _suite(task: Task) -> str:
+    """The suite (last part of the module name) a task belongs to, for the progress bar."""
+    return task.module.rsplit(".", 1)[-1]
+
+
 def run_tasks(tasks: Sequence[Task], workers: int = 1, progress: bool = True) -> list[Any]:
     """Outputs of `tasks` in order: ``workers ≥ 1`` spawn-context worker processes, 0 in-process."""
     bar = tqdm(total=len(tasks), desc="validate", unit="run", disable=not progress)
+    left = Counter(_suite(t) for t in tasks)
     outputs: list[Any] = [None] * len(tasks)
+
+    def done(index: int, output: Any) -> None:
+        outputs[index] = output
+        left[_suite(tasks[index])] -= 1
+        bar.set_postfix_str(", ".join(f"{name} {count}" for name, count in left.items() if count), refresh=False)
+        bar.update()
+
     try:
         if workers == 0:
             for indexed in enumerate(tasks):
-                index, outputs[index] = run_task(indexed)
-                bar.update()
+                done(*run_task(indexed))
             return outputs
         context = multiprocessing.get_context("spawn")
         with single_threaded_environment():
             pool = context.Pool(processes=min(workers, max(len(tasks), 1)))
         with pool:
             for index, output in pool.imap_unordered(run_task, list(enumerate(tasks))):
-                outputs[index] = output
-                bar.update()
+                done(index, output)
         return outputs
     finally:
         bar.close()

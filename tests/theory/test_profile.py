@@ -1,5 +1,5 @@
 """theory.profile: the law of a Gaussian matrix with a separable variance profile, against Monte Carlo of
-that random-matrix statement alone (docs/theory.md §9.8), and its argument checks."""
+that random-matrix statement alone (docs/theory.md §9.7), and its argument checks."""
 
 from __future__ import annotations
 

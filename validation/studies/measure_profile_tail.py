@@ -11,10 +11,11 @@ SVD, R = W_t − outliers; in the eigenbasis V of the training covariance S = X�
 two one-dimensional functions: v averaged over ``--bins`` equal-count bins of |a_i|, c over bins of S's
 eigenvalue λ_k. :func:`theory.profile.profile_spectrum` maps that state plus the measured outlier
 eigenvalues to a deterministic spectrum and its α_Hill, compared with α_Hill of W_t itself. The printed
-table (docs/theory.md §9.8) also gives the unbinned profile's α (what the binning loses) and R² of v on |a|
-and of c on λ. This measures the *map* from a profile state to the spectrum; the state here is measured
-from the engine, not predicted. For Adam the same read-out measures how much of its α_Hill drop a variance
-profile does *not* carry.
+table (docs/theory.md §9.7) also gives α_Hill with the signs of R V's entries randomised
+(magnitudes and outliers kept: what a variance profile in that basis can carry at most), the unbinned
+profile's α (what the binning loses) and R² of v on |a| and of c on λ. This measures the *map* from a
+profile state to the spectrum; the state here is measured from the engine, not predicted. For Adam the
+same read-out measures how much of its α_Hill drop a variance profile does *not* carry.
 """
 
 from __future__ import annotations
@@ -40,11 +41,16 @@ def binned(values: np.ndarray, key: np.ndarray, bins: int) -> tuple[np.ndarray, 
     return means, np.array([c.size for c in chunks], dtype=float), smooth
 
 
-def measure_state(W: np.ndarray, a: np.ndarray, lam: np.ndarray, V: np.ndarray, bins: int) -> dict:
-    """α_Hill of W against the binned-profile law's (module docstring) for one weight matrix."""
+def measure_state(W: np.ndarray, a: np.ndarray, lam: np.ndarray, V: np.ndarray, bins: int,
+                  rng: np.random.Generator) -> dict:
+    """α_Hill of W against the binned-profile law's (module docstring) for one weight matrix, and of W with
+    the signs of R V's entries randomised (magnitudes and outliers kept)."""
     U, s, Vt = np.linalg.svd(W, full_matrices=False)
     k = outlier_count(s)
-    RV = (W - (U[:, :k] * s[:k]) @ Vt[:k]) @ V
+    spike = (U[:, :k] * s[:k]) @ Vt[:k]
+    RV = (W - spike) @ V
+    signs = rng.choice(np.array([-1.0, 1.0]), size=RV.shape)
+    alpha_signs = spectral.hill_alpha(spectral.esd((RV * signs) @ V.T + spike))
     v = (RV ** 2).mean(axis=1)
     c = (RV ** 2).mean(axis=0) / (RV ** 2).mean()
     vb, wv, vs = binned(v, np.abs(a), bins)
@@ -52,7 +58,8 @@ def measure_state(W: np.ndarray, a: np.ndarray, lam: np.ndarray, V: np.ndarray, 
     law = profile_spectrum(vb, cb, row_weights=wv, col_weights=wc, outliers_eig=s[:k] ** 2)
     exact = profile_spectrum(v, c, outliers_eig=s[:k] ** 2)
     return {"outliers": k, "alpha_sim": spectral.hill_alpha(s ** 2), "alpha_binned": law.alpha_hill(),
-            "alpha_profile": exact.alpha_hill(), "r2_rows": float(1 - np.var(v - vs) / np.var(v)),
+            "alpha_profile": exact.alpha_hill(), "alpha_signs_randomised": alpha_signs,
+            "r2_rows": float(1 - np.var(v - vs) / np.var(v)),
             "r2_cols": float(1 - np.var(c - cs) / np.var(c))}
 
 
@@ -62,14 +69,16 @@ def run(optimizer: str, lr: float, seed: int, steps: Sequence[int], bins: int) -
     X = trainer.problem.X
     lam, V = np.linalg.eigh(X.T @ X / X.shape[0])
     a = np.asarray(trainer.problem.a).ravel()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     records = []
     for t in range(1, max(steps) + 1):
         trainer.step()
         if t in steps:
-            rec = measure_state(np.asarray(trainer.W, dtype=float), a, lam, V, bins)
+            rec = measure_state(np.asarray(trainer.W, dtype=float), a, lam, V, bins, rng)
             records.append({"optimizer": optimizer, "lr": lr, "seed": seed, "step": t, **rec})
             print(f"{optimizer} η = {lr:g}, seed {seed}, step {t}: W_t α {rec['alpha_sim']:.4f}, "
                   f"law of the binned profile {rec['alpha_binned']:.4f} (unbinned {rec['alpha_profile']:.4f}), "
+                  f"signs randomised {rec['alpha_signs_randomised']:.4f}, "
                   f"outliers {rec['outliers']}, "
                   f"R² rows {rec['r2_rows']:.2f}, columns {rec['r2_cols']:.2f}", flush=True)
     return records
@@ -88,16 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = [("gd", lr) for lr in args.lrs] + [("adam", lr) for lr in args.adam_lrs]
     records = [r for opt, lr in runs for seed in args.seeds for r in run(opt, lr, seed, args.steps, args.bins)]
     print("\n| run | step | W_t α_Hill (mean over seeds) | binned-profile law − W_t | unbinned − W_t "
-          "| R² rows, columns |")
-    print("|---|---|---|---|---|---|")
+          "| signs randomised − W_t | R² rows, columns |")
+    print("|---|---|---|---|---|---|---|")
     for opt, lr in runs:
         for t in args.steps:
             rs = [r for r in records if (r["optimizer"], r["lr"], r["step"]) == (opt, lr, t)]
             e_b = np.array([r["alpha_binned"] - r["alpha_sim"] for r in rs])
             e_p = np.array([r["alpha_profile"] - r["alpha_sim"] for r in rs])
+            e_s = np.array([r["alpha_signs_randomised"] - r["alpha_sim"] for r in rs])
             name = f"{'GD' if opt == 'gd' else 'Adam'} η = {lr:g}"
             print(f"| {name} | {t} | {np.mean([r['alpha_sim'] for r in rs]):.3f} | {e_b.mean():+.3f} "
-                  f"(worst {e_b[np.argmax(np.abs(e_b))]:+.3f}) | {e_p.mean():+.3f} | "
+                  f"(worst {e_b[np.argmax(np.abs(e_b))]:+.3f}) | {e_p.mean():+.3f} | {e_s.mean():+.3f} | "
                   f"{np.mean([r['r2_rows'] for r in rs]):.2f}, {np.mean([r['r2_cols'] for r in rs]):.2f} |")
     if args.json:
         with open(args.json, "w") as f:
