@@ -62,6 +62,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
+from ._aliases import accepts_readout_scale
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -707,6 +708,7 @@ def _adam_K_law(s: AsymptoticSetup, r2: np.ndarray, wr: np.ndarray, count: int =
     return dict(kappa=kappa, m=m, c=c, e=e, qf=qf, wq=wq, p=p, wp=wp)
 
 
+@accepts_readout_scale
 def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                       teacher: str = "softplus", label_noise_std: float = 0.3, c_L: float = 2.0,
                       readout_A: float = 1.0, readout_abar: float | None = None, f0: bool = True
@@ -715,14 +717,14 @@ def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activa
 
     From sizes and Hermite/teacher constants only: r² atoms by Gaussian equivalence
     (:func:`_residual_atoms`), C's law (GD) or K's law (Adam) from variance-profile equations, then the
-    W1 bulk and the BGN outliers as in the module docstring. ``readout_A = ‖a‖²/h`` (default 1),
-    ``readout_abar = ‖a‖₁/h`` (None → √(2/π)·√A) and ``f0`` (False: the no-f0 limit, f0 ≈ 0) have the
-    meaning of :func:`theory.predict_one_step`. ``lr``: a scalar gives one :class:`OneStepSpectrum`, an
-    array a list (one per entry, flattened order).
+    W1 bulk and the BGN outliers as in the module docstring. ``readout_scale`` (default 1; A = ‖a‖²/h =
+    readout_scale²), ``readout_abar = ‖a‖₁/h`` (None → √(2/π)·readout_scale) and ``f0``
+    (False: the no-f0 limit, f0 ≈ 0) have the meaning of :func:`theory.predict_one_step`. ``lr``: a scalar
+    gives one :class:`OneStepSpectrum`, an array a list (one per entry, flattened order).
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_lr(lr)
-    s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
                          c_L=c_L, f0=f0)
     if s.act.nu2 <= 0:
