@@ -31,6 +31,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
 from ._aliases import accepts_readout_scale
+from ._repr import short_repr
 from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive
 from .names import OPTIMIZERS
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
@@ -59,6 +60,10 @@ Arr = float | np.ndarray
 @dataclass(frozen=True)
 class OneStepPrediction:
     """Predicted spectrum of W1 after one step (fields are arrays when ``lr`` is an array).
+
+    Units: ``sigma*`` and ``*_sv`` are singular values of W1; ``*_eig`` are eigenvalues of W1ᵀW1 (the
+    squares). ``sigma1``/``bulk_edge`` are singular values; ``sigma1_eig``, ``bulk_edge_eig`` and
+    ``bulk_edge_sv`` (= ``bulk_edge``) are the same numbers in the named units.
 
     * ``sigma1``: top singular value of W1 (the bulk edge when there is no outlier).
     * ``spike_strength``: s in ``W1 ≈ B + s·u vᵀ`` where B has iid entries of variance
@@ -96,6 +101,25 @@ class OneStepPrediction:
     per_neuron_alignment: Arr | None
     spectrum: OneStepSpectrum | list[OneStepSpectrum] | None = field(default=None, compare=False, repr=False)
     alpha_hill: Arr | None = None
+
+    @property
+    def sigma1_eig(self) -> Arr:
+        """Top eigenvalue of W1ᵀW1: ``sigma1²``."""
+        return np.square(self.sigma1) if np.ndim(self.sigma1) else float(self.sigma1) ** 2
+
+    @property
+    def bulk_edge_sv(self) -> Arr:
+        """Upper bulk edge as a singular value of W1 (the field ``bulk_edge``)."""
+        return self.bulk_edge
+
+    @property
+    def bulk_edge_eig(self) -> Arr:
+        """Upper bulk edge as an eigenvalue of W1ᵀW1: ``bulk_edge²``."""
+        return np.square(self.bulk_edge) if np.ndim(self.bulk_edge) else float(self.bulk_edge) ** 2
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("optimizer", "form", "lr", "sigma1", "bulk_edge", "spiked", "spike_strength",
+                                 "overlap_beta", "overlap_a", "signal_fraction", "alpha_hill", "spectrum"))
 
 
 # --------------------------------------------------------------------------- validation helpers

@@ -63,6 +63,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
 from ._aliases import accepts_readout_scale
+from ._repr import short_repr
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -284,6 +285,10 @@ def _quantile_atoms(law: _BulkLaw, count: int, zero_atom: float = 0.0) -> np.nda
 class OneStepSpectrum:
     """Predicted eigenvalue law of the smaller Gram of W1 after one step (one learning rate).
 
+    Units: ``*_eig`` are eigenvalues of W1ᵀW1 (unnormalised), ``sigma*`` and ``*_sv`` singular values of W1
+    (their square roots). The fields ``bulk_edges`` and ``outliers`` are eigenvalues (the same numbers as
+    ``bulk_edges_eig``, ``outliers_eig``); ``bulk_edges_sv``, ``outliers_sv`` are their square roots.
+
     * ``bulk_edges``: (lower, upper) edges of the bulk's support (eigenvalues, unnormalised).
     * ``outliers``: eigenvalues above the bulk (descending); ``overlap_beta[j] = ⟨v_j, β⟩²`` (None if β is
       unknown to a plug-in call) and ``overlap_a[j] = ⟨u_j, a/‖a‖⟩²`` for each outlier.
@@ -303,6 +308,30 @@ class OneStepSpectrum:
     mass: float
     _law: _BulkLaw = field(repr=False)
     _profile: _Profile = field(repr=False)
+
+    @property
+    def bulk_edges_eig(self) -> tuple[float, float]:
+        """(lower, upper) bulk edges as eigenvalues of W1ᵀW1 (the field ``bulk_edges``)."""
+        return self.bulk_edges
+
+    @property
+    def bulk_edges_sv(self) -> tuple[float, float]:
+        """(lower, upper) bulk edges as singular values of W1: ``√bulk_edges``."""
+        return (float(np.sqrt(self.bulk_edges[0])), float(np.sqrt(self.bulk_edges[1])))
+
+    @property
+    def outliers_eig(self) -> np.ndarray:
+        """Outliers as eigenvalues of W1ᵀW1, descending (the field ``outliers``)."""
+        return self.outliers
+
+    @property
+    def outliers_sv(self) -> np.ndarray:
+        """Outliers as singular values of W1, descending: ``√outliers``."""
+        return np.sqrt(self.outliers)
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("optimizer", "form", "lr", "count", "bulk_edges", "outliers", "overlap_beta",
+                                 "overlap_a", "mass"))
 
     @property
     def count(self) -> int:

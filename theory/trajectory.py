@@ -61,6 +61,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
 from ._aliases import adam_beta_pair
+from ._repr import short_repr, short_value
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -90,6 +91,10 @@ _GH_NODES = 80
 class TrajectoryPrediction:
     """Predicted per-step statistics of W_t, t = 0 … steps (arrays of length steps + 1).
 
+    Units: ``sigma*``, ``*_sv`` and ``top_singular`` are singular values of W_t; ``*_eig`` eigenvalues of
+    W_tᵀW_t (their squares): ``sigma1_eig``, ``sigma2_eig``, ``bulk_edge_eig``; ``bulk_edge_sv`` is the
+    field ``bulk_edge``.
+
     ``sigma1``, ``sigma2``: top singular values; ``n_outliers`` and ``bulk_edge``: by
     :func:`count_outliers` on the predicted singular values; ``sim`` = |⟨v1, β⟩|; ``overlap_a`` =
     |⟨u1, a/‖a‖⟩|; ``alpha_hill``: Hill estimator with xmin at the median (docs/model.md §5.5);
@@ -114,6 +119,32 @@ class TrajectoryPrediction:
     train_loss: np.ndarray
     saturation: np.ndarray
     top_singular: np.ndarray
+
+    @property
+    def sigma1_eig(self) -> np.ndarray:
+        """Top eigenvalue of W_tᵀW_t per step: ``sigma1²``."""
+        return np.square(self.sigma1)
+
+    @property
+    def sigma2_eig(self) -> np.ndarray:
+        """Second eigenvalue of W_tᵀW_t per step: ``sigma2²``."""
+        return np.square(self.sigma2)
+
+    @property
+    def bulk_edge_sv(self) -> np.ndarray:
+        """Bulk edge per step as a singular value of W_t (the field ``bulk_edge``)."""
+        return self.bulk_edge
+
+    @property
+    def bulk_edge_eig(self) -> np.ndarray:
+        """Bulk edge per step as an eigenvalue of W_tᵀW_t: ``bulk_edge²``."""
+        return np.square(self.bulk_edge)
+
+    def __repr__(self) -> str:
+        last = {name: getattr(self, name)[-1] for name in ("sigma1", "bulk_edge", "n_outliers", "sim", "alpha_hill",
+                                                           "train_loss")}
+        head = short_repr(self, ("optimizer", "lr", "lr_gamma", "steps", "sigma1", "alpha_hill"))
+        return head[:-1] + ", at the last step: " + ", ".join(f"{k}={short_value(v)}" for k, v in last.items()) + ")"
 
 
 # --------------------------------------------------------------------------- spectral read-outs
@@ -491,6 +522,11 @@ class TwoStepGD:
     overlap_beta: float
     overlap_a: float
     beta_projection: float
+
+    @property
+    def sigma1_eig(self) -> float:
+        """Top eigenvalue of W_2ᵀW_2: ``sigma1²`` (``sigma1`` is a singular value)."""
+        return self.sigma1**2
 
 
 def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
