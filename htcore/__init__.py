@@ -2,7 +2,9 @@
 spike to a heavy tail, simulated with hand-written Numba kernels and checked against closed-form theory.
 
 Public names: `Config`, `ConfigError`, `make_problem`, `Problem`, `train`, `Result` and `Trainer` (step a
-model yourself, docs/model.md "Stepping a model yourself"), plus the thread settings below. Every public
+model yourself, docs/model.md "Stepping a model yourself"), the closed-form predictions of a config
+(`predict_one_step`, `one_step_spectrum`, `predict_trajectory`, from `htcore.predict`), plus the thread
+settings below. Every public
 module (`htcore.spectral`, `htcore.kernels`, `htcore.sweep`, …) lists the names other packages may use in
 its `__all__`; any other name, and every module whose name starts with `_`, is internal to htcore.
 """
@@ -26,9 +28,10 @@ THREAD_DEFAULTS_SET = {name: value for name, value in THREAD_DEFAULTS.items() if
 os.environ.update(THREAD_DEFAULTS_SET)
 
 from htcore.config import Config, ConfigError  # noqa: E402
+from htcore.predict import one_step_spectrum, predict_one_step, predict_trajectory  # noqa: E402
 from htcore.problem import Problem, make_problem  # noqa: E402
 from htcore.train import Result, Trainer, train  # noqa: E402
 
 __all__ = ["THREAD_DEFAULTS", "THREAD_DEFAULTS_SET", "Config", "ConfigError", "Problem", "Result", "Trainer",
-           "make_problem", "train"]
+           "make_problem", "one_step_spectrum", "predict_one_step", "predict_trajectory", "train"]
 __version__ = "0.1.0"
