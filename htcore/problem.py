@@ -40,6 +40,11 @@ class Problem:
     W0: np.ndarray
     a: np.ndarray
 
+    def __repr__(self) -> str:
+        (n, d), h = self.X.shape, self.W0.shape[0]
+        return (f"Problem(n={n}, d={d}, h={h}, n_test={self.X_test.shape[0]}, dtype={self.X.dtype}; arrays X, y, "
+                f"X_probe, y_probe, X_test, y_test, beta, W0 (h×d), a (h))")
+
 
 def _rng(seed: int, stream: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_STREAMS[stream],)))

@@ -36,6 +36,9 @@ class SweepData:
     runs: list[dict[str, Any]]
     metrics: dict[str, dict[str, np.ndarray]]
 
+    def __repr__(self) -> str:
+        return f"SweepData(grid={self.grid!r}, runs={len(self.runs)}, metrics for {len(self.metrics)} runs)"
+
     def point(self, run: dict[str, Any]) -> tuple:
         """The run's grid point: its values of the grid axes."""
         return tuple(run["config"][axis] for axis in self.grid)

@@ -30,7 +30,8 @@ _EXPORTS = {
     "activation_stats": "hermite",
     "teacher_stats": "hermite",
 }
-_SUBMODULES = ("hermite", "hill", "htsr", "one_step", "rmt", "scales", "setup", "spectrum", "trajectory")
+_SUBMODULES = ("display", "hermite", "hill", "htsr", "names", "one_step", "rmt", "scales", "setup", "spectrum",
+               "trajectory")
 
 __all__ = ["TheoryArgumentError", *_EXPORTS, *_SUBMODULES]
 

@@ -31,8 +31,8 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
 from ._aliases import accepts_readout_scale
-from ._repr import short_repr
 from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive
+from .display import short_repr
 from .names import OPTIMIZERS
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
 from .setup import SQRT_2_OVER_PI, AsymptoticSetup, RealisedDraw, asymptotic_setup, realise_draw

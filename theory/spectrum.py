@@ -63,7 +63,6 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
 from ._aliases import accepts_readout_scale
-from ._repr import short_repr
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -72,6 +71,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
+from .display import short_repr
 from .hermite import teacher_function
 from .hill import hill_alpha
 from .names import OPTIMIZERS

@@ -61,7 +61,6 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
 from ._aliases import adam_beta_pair
-from ._repr import short_repr, short_value
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -70,6 +69,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
+from .display import short_repr, short_value
 from .hermite import activation_derivative, activation_function, activation_stats, teacher_stats
 from .hill import hill_alpha
 from .names import ACTIVATIONS, OPTIMIZERS

@@ -3,7 +3,8 @@
 Everything takes a plain matrix or eigenvalue array (float64 internally) and raises
 `SpectralInputError` (a ValueError) naming the problem on bad input. The bootstrap and the likelihood
 ratios (which need scipy.stats and tqdm) are imported on first use, so that a training run, which needs
-neither, starts without them.
+neither, starts without them. `analyse` is the one-call entry: every diagnostic of one matrix in a
+`Report` (what ``htcore spectrum FILE`` prints).
 """
 
 import importlib
@@ -38,11 +39,14 @@ __all__ = [
     "RandomBaselines",
     "mp_fit",
     "random_baselines",
+    "Report",
+    "analyse",
 ]
 
 #: Names imported on first access (PEP 562): name → submodule.
 _LAZY = {"BootstrapResult": "bootstrap", "bootstrap_pvalue": "bootstrap",
-         "LikelihoodRatio": "compare", "compare_distributions": "compare"}
+         "LikelihoodRatio": "compare", "compare_distributions": "compare",
+         "Report": "report", "analyse": "report"}
 
 
 def __getattr__(name: str) -> Any:

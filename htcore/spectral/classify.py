@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from theory.display import short_value
 from theory.htsr import Phase, alpha_class, phase
 
 from .fit import PowerLawFit, powerlaw_fit
@@ -22,6 +23,11 @@ class Classification:
     alpha_class: str
     mp: MPFit
     fit: PowerLawFit
+
+    def __repr__(self) -> str:
+        return (f"Classification(phase={self.phase.value!r}, alpha_class={self.alpha_class!r}, "
+                f"fit.alpha={short_value(self.fit.alpha)}, mp.n_spikes={self.mp.n_spikes}, "
+                f"mp.bulk_ks={short_value(self.mp.bulk_ks)}, mp.zero_fraction={short_value(self.mp.zero_fraction)})")
 
 
 def classify(evals: Any, shape: tuple[int, int], variance: float | None = None,

@@ -1,4 +1,7 @@
-"""Short ``__repr__`` of the result classes: key numbers, shapes instead of arrays (under 1 kB)."""
+"""Short ``__repr__`` of result classes: key numbers, shapes instead of arrays (under 1 kB).
+
+Used by theory's result classes and by htcore's (``htcore.Result``, the spectral reports), so that both
+packages print alike in a notebook."""
 
 from __future__ import annotations
 
