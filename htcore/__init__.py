@@ -31,7 +31,10 @@ from htcore.config import Config, ConfigError  # noqa: E402
 from htcore.predict import one_step_spectrum, predict_one_step, predict_trajectory  # noqa: E402
 from htcore.problem import Problem, make_problem  # noqa: E402
 from htcore.train import Result, Trainer, train  # noqa: E402
+from theory.display import public_dir  # noqa: E402
 
 __all__ = ["THREAD_DEFAULTS", "THREAD_DEFAULTS_SET", "Config", "ConfigError", "Problem", "Result", "Trainer",
            "make_problem", "one_step_spectrum", "predict_one_step", "predict_trajectory", "train"]
 __version__ = "0.1.0"
+#: dir(htcore): `__all__` and the public submodules, not `os` and the other helpers imported here.
+__dir__ = public_dir(__name__)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from htcore._toml import tomllib
+from theory.display import public_dir
 
 # The names the closed-form theory knows are the names a run may use (defined once, in theory/).
 from theory.names import ACTIVATIONS, OPTIMIZERS, TEACHERS
@@ -305,3 +306,6 @@ _RULES = {
     "eval_scaling": _one_of(EVAL_SCALINGS),
     "dtype": _one_of(DTYPES),
 }
+
+
+__dir__ = public_dir(__name__)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import theory
 from htcore.config import Config, ConfigError
+from theory.display import public_dir
 
 if TYPE_CHECKING:
     from theory import OneStepPrediction, OneStepSpectrum, TrajectoryPrediction
@@ -56,3 +57,6 @@ def predict_trajectory(config: Config, steps: int | None = None) -> TrajectoryPr
     count = config.steps if steps is None else steps
     return theory.predict_trajectory(config.optimizer, config.lr, count,
                                      **config.theory_arguments("predict_trajectory"))
+
+
+__dir__ = public_dir(__name__)

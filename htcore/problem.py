@@ -14,6 +14,7 @@ import numpy as np
 
 from htcore.activations import teacher
 from htcore.config import Config
+from theory.display import public_dir
 
 __all__ = ["Problem", "make_problem", "teacher_direction"]
 
@@ -79,3 +80,6 @@ def make_problem(config: Config) -> Problem:
     arrays = dict(X=X, y=y, X_probe=X_probe, y_probe=y_probe, X_test=X_test, y_test=y_test,
                   beta=beta, W0=W0, a=a)
     return Problem(**{k: np.ascontiguousarray(v, dtype=dtype) for k, v in arrays.items()})
+
+
+__dir__ = public_dir(__name__)

@@ -63,6 +63,7 @@ from htcore.config import Config, ConfigError
 from htcore.problem import Problem, make_problem
 from htcore.store import CLAIM_TIMEOUT, SweepStore
 from htcore.train import Result, probe, train
+from theory.display import public_dir
 
 __all__ = ["PROBE0_FIELDS", "PROBLEM_FIELDS", "WORKER_ENV", "RunOutcome", "RunSpec", "SweepReport",
            "SweepSpec", "Task", "TrainFn", "dask_client", "execute_task", "expand", "initial_probe",
@@ -548,3 +549,6 @@ def _record(store: SweepStore, batches: Iterator[list[RunOutcome]], claims: _Cla
         bar.update(sum(tally.values()) + claims.elsewhere - bar.n)
         bar.set_postfix({**tally, **({"elsewhere": claims.elsewhere} if claims.elsewhere else {})})
     return tally
+
+
+__dir__ = public_dir(__name__)

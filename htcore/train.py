@@ -33,7 +33,7 @@ from htcore.problem import Problem, make_problem
 from htcore.readout import evaluate_readout
 from htcore.spectral.fit import hill_alpha, ks_alpha
 from htcore.spectral.linalg import esd_and_top
-from theory.display import short_value
+from theory.display import public_dir, short_value
 
 __all__ = ["PROBE_KEYS", "Result", "Trainer", "probe", "train"]
 
@@ -287,3 +287,6 @@ def train(config: Config, problem: Problem | None = None,
     result.W = trainer._W
     result.wall_time = time.perf_counter() - start
     return result
+
+
+__dir__ = public_dir(__name__)

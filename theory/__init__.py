@@ -47,4 +47,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names (``__all__``, submodules included), not the helpers this module imports."""
+    return sorted(__all__)

@@ -1,16 +1,20 @@
-"""Short ``__repr__`` of result classes: key numbers, shapes instead of arrays (under 1 kB).
+"""How objects present themselves in a notebook: short ``__repr__`` of result classes (key numbers,
+shapes instead of arrays, under 1 kB) and module ``__dir__`` listing the public names only.
 
-Used by theory's result classes and by htcore's (``htcore.Result``, the spectral reports), so that both
-packages print alike in a notebook."""
+Used by theory's modules and result classes and by htcore's (``htcore.Result``, the spectral reports),
+so that both packages present themselves alike."""
 
 from __future__ import annotations
 
 import numbers
+import pkgutil
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["short_repr", "short_value"]
+__all__ = ["public_dir", "short_repr", "short_value"]
 
 #: Arrays with at most this many entries are shown in full.
 SHOWN_ENTRIES = 4
@@ -49,3 +53,21 @@ def _short_array(arr: np.ndarray) -> str:
 def short_repr(obj: Any, names: tuple[str, ...]) -> str:
     """``ClassName(name=value, …)`` for the attributes `names` of `obj`, each by :func:`short_value`."""
     return f"{type(obj).__name__}(" + ", ".join(f"{n}={short_value(getattr(obj, n))}" for n in names) + ")"
+
+
+def public_dir(module: str) -> Callable[[], list[str]]:
+    """A module-level ``__dir__`` (PEP 562) for the module named `module`: its ``__all__`` plus, for a
+    package, its public submodules, so that ``dir()`` and tab completion show the public names and not
+    the imported helpers (``np``, ``math``, ``Any``, …). Use as ``__dir__ = public_dir(__name__)``."""
+
+    def listing() -> list[str]:
+        mod = sys.modules[module]
+        names = set(mod.__all__)
+        if hasattr(mod, "__path__"):
+            names |= {info.name for info in pkgutil.iter_modules(mod.__path__) if not info.name.startswith("_")}
+        return sorted(names)
+
+    return listing
+
+
+__dir__ = public_dir(__name__)

@@ -32,7 +32,7 @@ from scipy import special
 
 from ._aliases import accepts_readout_scale
 from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive
-from .display import short_repr
+from .display import public_dir, short_repr
 from .names import OPTIMIZERS
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
 from .setup import SQRT_2_OVER_PI, AsymptoticSetup, RealisedDraw, asymptotic_setup, realise_draw
@@ -471,3 +471,6 @@ def plugin_one_step(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
     laws = plugin_one_step_spectrum(opt, np.ravel(pred.lr), W0, a, X, y, beta=beta, activation=activation,
                                     c_L=c_L)
     return _with_law(pred, laws, np.ndim(lr) == 0)
+
+
+__dir__ = public_dir(__name__)

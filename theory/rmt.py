@@ -25,6 +25,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
+from .display import public_dir
 
 __all__ = [
     "TW1_MEAN",
@@ -241,3 +242,6 @@ def _silverstein_root(tau: np.ndarray, d: int) -> float:
     from scipy.optimize import brentq  # imported here: the engine's start-up does not need scipy.optimize
 
     return float(brentq(gap, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=500))
+
+
+__dir__ = public_dir(__name__)

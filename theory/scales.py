@@ -23,6 +23,7 @@ import numpy as np
 
 from ._aliases import accepts_readout_scale
 from ._validate import check_choice, check_lr, check_positive, check_positive_int
+from .display import public_dir
 from .names import OPTIMIZERS
 from .one_step import _adam_constants
 from .rmt import spiked_sigma1
@@ -108,3 +109,6 @@ def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh
     if par == "ba":
         op, frob = (lr_to_ba(x, opt, d=s.d, c_L=s.c_L, c_L_ba=c_L_ba) for x in (op, frob))
     return LearningRateScales(optimizer=opt, parameterisation=par, operator=float(op), frobenius=float(frob))
+
+
+__dir__ = public_dir(__name__)

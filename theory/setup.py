@@ -31,6 +31,7 @@ from ._validate import (
     check_positive_int,
     check_vector,
 )
+from .display import public_dir
 from .hermite import HermiteStats, activation_function, activation_stats, teacher_stats
 
 __all__ = ["SQRT_2_OVER_PI", "AsymptoticSetup", "asymptotic_setup", "RealisedDraw", "realise_draw"]
@@ -131,3 +132,6 @@ def realise_draw(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) ->
     f0 = activation_function(activation)(X @ W0.T / math.sqrt(d)) @ a / math.sqrt(h)
     r = y - f0
     return RealisedDraw(W0=W0, a=a, r=r, g=X.T @ r / X.shape[0], beta=b, act=act, X=X)
+
+
+__dir__ = public_dir(__name__)

@@ -71,7 +71,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
-from .display import short_repr
+from .display import public_dir, short_repr
 from .hermite import teacher_function
 from .hill import hill_alpha
 from .names import OPTIMIZERS
@@ -766,3 +766,6 @@ def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activa
         K = _adam_K_law(s, r2, wr)
         out = [_adam_asymptotic(float(e), s, K) for e in lrs.ravel()]
     return out[0] if np.ndim(lr) == 0 else out
+
+
+__dir__ = public_dir(__name__)

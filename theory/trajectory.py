@@ -69,7 +69,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
-from .display import short_repr, short_value
+from .display import public_dir, short_repr, short_value
 from .hermite import activation_derivative, activation_function, activation_stats, teacher_stats
 from .hill import hill_alpha
 from .names import ACTIVATIONS, OPTIMIZERS
@@ -563,3 +563,6 @@ def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", 
     ov_a = (s4 - h * d) / (s2 * (s2 + h)) if spiked else 0.0
     return TwoStepGD(lr=lr, spike_strength_sq=s2, sigma1=sigma1, overlap_beta=ov_b, overlap_a=ov_a,
                      beta_projection=proj)
+
+
+__dir__ = public_dir(__name__)

@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 from htcore.checks import SpectralInputError
+from theory.display import public_dir
 
 from .classify import Classification, classify
 from .fit import MIN_TAIL, PowerLawFit, hill_alpha, ks_alpha, powerlaw_fit
@@ -57,5 +58,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__dir__ = public_dir(__name__)

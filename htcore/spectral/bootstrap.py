@@ -9,7 +9,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from htcore.checks import SpectralInputError, positive_sorted
-from theory.display import short_repr
+from theory.display import public_dir, short_repr
 
 from ._kernels import _bootstrap_distances
 from .fit import PowerLawFit
@@ -75,3 +75,6 @@ def bootstrap_pvalue(evals: Any, fit: PowerLawFit, n_boot: int = 1000, seed: int
             bar.update(stop - start)
     return BootstrapResult(pvalue=float(np.mean(D_boot >= fit.D)), n_boot=int(n_boot), D=fit.D,
                            D_boot=D_boot)
+
+
+__dir__ = public_dir(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from theory.display import short_value
+from theory.display import public_dir, short_value
 from theory.htsr import Phase, alpha_class, phase
 
 from .fit import PowerLawFit, powerlaw_fit
@@ -45,3 +45,6 @@ def classify(evals: Any, shape: tuple[int, int], variance: float | None = None,
     fit = powerlaw_fit(evals)
     label = phase(mp.zero_fraction, mp.n_spikes, min(mp.shape), mp.bulk_ks, fit.alpha)
     return Classification(phase=label, alpha_class=alpha_class(fit.alpha), mp=mp, fit=fit)
+
+
+__dir__ = public_dir(__name__)

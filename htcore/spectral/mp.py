@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from htcore.checks import SpectralInputError, as_finite_matrix, positive_sorted
-from theory.display import short_repr, short_value
+from theory.display import public_dir, short_repr, short_value
 from theory.rmt import TW1_MEAN, TW1_STD, mp_density, mp_eigen_edges, mp_singular_edges, tw_scale
 
 from .fit import PowerLawFit, hill_alpha, powerlaw_fit
@@ -179,3 +179,6 @@ def random_baselines(W: Any, seed: int = 0) -> RandomBaselines:
     permuted = esd(p_rng.permutation(A.ravel()).reshape(A.shape))
     return RandomBaselines(gaussian=powerlaw_fit(gaussian), permuted=powerlaw_fit(permuted),
                            gaussian_hill=hill_alpha(gaussian), permuted_hill=hill_alpha(permuted))
+
+
+__dir__ = public_dir(__name__)

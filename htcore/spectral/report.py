@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from htcore.checks import SpectralInputError, as_finite_matrix
-from theory.display import short_value
+from theory.display import public_dir, short_value
 from theory.htsr import Phase
 
 from .bootstrap import BootstrapResult, bootstrap_pvalue
@@ -181,3 +181,6 @@ def format_table(report: Report) -> str:
     rows = _rows(report)
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+__dir__ = public_dir(__name__)
