@@ -9,7 +9,9 @@ module (`htcore.spectral`, `htcore.kernels`, `htcore.sweep`, …) lists the name
 its `__all__`; any other name, and every module whose name starts with `_`, is internal to htcore.
 """
 
+import importlib
 import os
+from typing import Any
 
 #: Thread-pool settings htcore gives the process unless the user set them (read by each library when
 #: it is first loaded, so they take effect when htcore is imported before NumPy and before Numba's
@@ -28,13 +30,24 @@ THREAD_DEFAULTS_SET = {name: value for name, value in THREAD_DEFAULTS.items() if
 os.environ.update(THREAD_DEFAULTS_SET)
 
 from htcore.config import Config, ConfigError  # noqa: E402
-from htcore.predict import one_step_spectrum, predict_one_step, predict_trajectory  # noqa: E402
 from htcore.problem import Problem, make_problem  # noqa: E402
 from htcore.train import Result, Trainer, train  # noqa: E402
 from theory.display import public_dir  # noqa: E402
+
+#: Names loaded on first access (PEP 562): name → submodule. The predictions stay out of `import htcore`
+#: (and out of the import closure validation fingerprints, see validation/fingerprint.py) until used.
+_LAZY = {"predict_one_step": "predict", "one_step_spectrum": "predict", "predict_trajectory": "predict"}
 
 __all__ = ["THREAD_DEFAULTS", "THREAD_DEFAULTS_SET", "Config", "ConfigError", "Problem", "Result", "Trainer",
            "make_problem", "one_step_spectrum", "predict_one_step", "predict_trajectory", "train"]
 __version__ = "0.1.0"
 #: dir(htcore): `__all__` and the public submodules, not `os` and the other helpers imported here.
 __dir__ = public_dir(__name__)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

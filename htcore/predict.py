@@ -11,14 +11,9 @@ package's lazy attributes, so ``import htcore`` does not pay for them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import theory
 from htcore.config import Config, ConfigError
 from theory.display import public_dir
-
-if TYPE_CHECKING:
-    from theory import OneStepPrediction, OneStepSpectrum, TrajectoryPrediction
 
 __all__ = ["predict_one_step", "one_step_spectrum", "predict_trajectory"]
 
@@ -29,7 +24,7 @@ def _check_config(config: object) -> Config:
     return config
 
 
-def predict_one_step(config: Config, *, law: bool = True) -> OneStepPrediction:
+def predict_one_step(config: Config, *, law: bool = True) -> theory.OneStepPrediction:
     """``theory.predict_one_step(config.optimizer, config.lr, **config.theory_arguments())``: the spectrum
     of W1 after the run's first step (asymptotic form; ``law`` as in the theory: True also solves the
     eigenvalue law). Units: ``sigma1``, ``bulk_edge`` are singular values of W1, ``*_eig`` eigenvalues."""
@@ -38,7 +33,7 @@ def predict_one_step(config: Config, *, law: bool = True) -> OneStepPrediction:
                                    **config.theory_arguments("predict_one_step"))
 
 
-def one_step_spectrum(config: Config) -> OneStepSpectrum:
+def one_step_spectrum(config: Config) -> theory.OneStepSpectrum:
     """``theory.one_step_spectrum(config.optimizer, config.lr, **config.theory_arguments(...))``: the whole
     eigenvalue law of W1ᵀW1 after the run's first step (``bulk_edges``, ``outliers`` are eigenvalues;
     ``*_sv`` their square roots, singular values of W1)."""
@@ -46,7 +41,7 @@ def one_step_spectrum(config: Config) -> OneStepSpectrum:
     return theory.one_step_spectrum(config.optimizer, config.lr, **config.theory_arguments("one_step_spectrum"))
 
 
-def predict_trajectory(config: Config, steps: int | None = None) -> TrajectoryPrediction:
+def predict_trajectory(config: Config, steps: int | None = None) -> theory.TrajectoryPrediction:
     """``theory.predict_trajectory(config.optimizer, config.lr, steps, **config.theory_arguments(...))``:
     predicted per-step spectral statistics of W_t, t = 0 … steps (default ``config.steps``, ≥ 1).
 
