@@ -30,8 +30,8 @@ __all__ = ["POWER_LAW_REJECT_P", "RUN_WEIGHTS", "Report", "analyse", "format_tab
 
 #: Array read from a saved run directory (`htcore run` writes weights.npz with the final W).
 RUN_WEIGHTS = ("weights.npz", "W")
-#: The power law is rejected when the bootstrap goodness-of-fit p-value is at most this (Clauset, Shalizi
-#: & Newman 2009, §4.1: "if p ≤ 0.1 the power law is ruled out").
+#: The power law is rejected when the bootstrap goodness-of-fit p-value is at most this (the conservative
+#: threshold of Clauset, Shalizi & Newman 2009, §4.1).
 POWER_LAW_REJECT_P = 0.1
 
 
