@@ -75,6 +75,9 @@ class Config:
         (the published implementation's double scaling; training is unaffected).
     seed : root of the SeedSequence every array is drawn from (integer ≥ 0).
     dtype : "float64" (default) or "float32".
+
+    `theory_arguments` maps a Config to the keyword arguments of the closed-form theory (used by
+    `htcore.predict_one_step`, `htcore.one_step_spectrum` and `htcore.predict_trajectory`).
     """
 
     n: int = 2000
