@@ -99,6 +99,10 @@ def test_engine_reprs():
     assert text.startswith("Result(") and "status='ok'" in text and "W=<array 20×12" in text
     problem = htcore.make_problem(TINY)
     assert short(problem).startswith("Problem(n=40, d=12, h=20, n_test=10")
+    from htcore.sweep import RunOutcome
+
+    outcome = RunOutcome(key="k", status="ok", history=result.history, spectra=result.spectra)
+    assert short(outcome).startswith("RunOutcome(key='k', status='ok'") and "history=<list of 3 dict>" in repr(outcome)
     data = SweepData(grid=["lr"], runs=[{"key": str(i)} for i in range(50)],
                      metrics={str(i): {"sigma1": np.arange(100.0)} for i in range(50)})
     assert short(data) == "SweepData(grid=['lr'], runs=50, metrics for 50 runs)"
@@ -123,6 +127,10 @@ def test_theory_reprs():
     trajectory = theory.predict_trajectory("gd", 300.0, 30, **sizes)
     assert short(trajectory).startswith("TrajectoryPrediction(optimizer='gd', lr=300, lr_gamma=1, steps=30, sigma1=<")
     short(theory.trajectory.gd_two_step(300.0, **sizes))
+    short(theory.rmt.spiked_overlaps(np.linspace(1.0, 50.0, 200), 20, 12))
+    p = htcore.make_problem(TINY)
+    draw = theory.setup.realise_draw(p.W0, p.a, p.X, p.y, p.beta, "tanh")
+    assert short(draw).startswith("RealisedDraw(W0=<array 20×12 ")
 
 
 def test_long_arrays_are_summarised():

@@ -25,7 +25,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
-from .display import public_dir
+from .display import public_dir, short_repr
 
 __all__ = [
     "TW1_MEAN",
@@ -177,6 +177,9 @@ class SpikedOverlaps:
 
     def __iter__(self):
         return iter((self.left, self.right))
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("left", "right"))
 
 
 def spiked_overlaps(s: Any, h: int, d: int, variance: float = 1.0) -> SpikedOverlaps:

@@ -31,7 +31,7 @@ from ._validate import (
     check_positive_int,
     check_vector,
 )
-from .display import public_dir
+from .display import public_dir, short_repr
 from .hermite import HermiteStats, activation_function, activation_stats, teacher_stats
 
 __all__ = ["SQRT_2_OVER_PI", "AsymptoticSetup", "asymptotic_setup", "RealisedDraw", "realise_draw"]
@@ -108,6 +108,9 @@ class RealisedDraw:
     beta: np.ndarray | None
     act: HermiteStats
     X: np.ndarray
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("W0", "a", "X", "r", "g", "beta"))
 
 
 def realise_draw(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> RealisedDraw:
