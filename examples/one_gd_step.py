@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 from pathlib import Path
 
 import numpy as np
@@ -87,9 +88,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p = htcore.make_problem(config)
     loss, G = htcore.kernels.loss_and_grad(p.W0, p.a, p.X, p.y, config.activation)
 
-    # Asymptotic theory with the realised readout statistics A = ‖a‖²/h and ā = ‖a‖₁/h.
+    # Asymptotic theory with the realised readout statistics: scale √A = ‖a‖/√h (RMS) and ā = ‖a‖₁/h.
     sizes = dict(n=config.n, d=config.d, h=config.h, activation=config.activation, teacher=config.teacher,
-                 label_noise_std=config.label_noise_std, readout_A=float(p.a @ p.a) / config.h,
+                 label_noise_std=config.label_noise_std, readout_scale=math.sqrt(float(p.a @ p.a) / config.h),
                  readout_abar=float(np.abs(p.a).mean()))
     eta_c = theory.bbp_lr("gd", **sizes)
     multiples = np.array(sorted(args.multiples), dtype=float)

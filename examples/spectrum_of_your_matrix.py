@@ -1,10 +1,12 @@
 """Spectral diagnostics of your own weight matrix with `htcore.spectral`.
 
-Shows the heavy-tailed self-regularisation (HT-SR) analysis step by step on any 2-D matrix W (h×d):
+Shows the heavy-tailed self-regularisation (HT-SR) analysis of any 2-D matrix W (h×d), computed in one
+call by `htcore.spectral.analyse`, and how to read each part of its `Report`:
 the empirical spectral density (ESD, eigenvalues of the smaller Gram of W), the Hill and KS power-law
 exponents of its tail, the bootstrap goodness-of-fit p-value of the power law, likelihood-ratio tests
 against other tails, a Marchenko–Pastur (MP) fit with the spikes above the bulk edge, the same
-exponents for random baselines (a Gaussian matrix and W with its entries permuted), and the HT-SR phase.
+exponents for random baselines (a Gaussian matrix and W with its entries permuted), and the HT-SR phase
+(heavy-tailed only when the bootstrap does not reject the power law).
 
 Run (from the repository root, after ``pip install -e .``)::
 
@@ -51,35 +53,30 @@ def demo_matrix(shape: tuple[int, int], seed: int, path: Path) -> Path:
     return path
 
 
-def analyse(W: np.ndarray, n_boot: int, seed: int) -> tuple[dict, np.ndarray, spectral.PowerLawFit,
-                                                                spectral.MPFit]:
-    """Every diagnostic of `W`, as a JSON-ready dict, plus the ESD and the fits the plot needs."""
-    evals = spectral.esd(W)                              # ascending eigenvalues of the smaller Gram
-    fit = spectral.powerlaw_fit(evals)                   # KS-optimal xmin, MLE α (Clauset et al.)
-    boot_seed, base_seed = np.random.SeedSequence(seed).generate_state(2)
-    boot = spectral.bootstrap_pvalue(evals, fit, n_boot=n_boot, seed=int(boot_seed))
-    ratios = spectral.compare_distributions(evals, fit)  # power law vs exponential, lognormal, ...
-    mp = spectral.mp_fit(evals, W.shape)                 # variance by median matching, spikes above TW
-    baselines = spectral.random_baselines(W, seed=int(base_seed))
-    cls = spectral.classify(evals, W.shape)              # HT-SR phase from the MP fit and α
+def analyse(W: np.ndarray, n_boot: int, seed: int) -> tuple[dict, spectral.Report]:
+    """Every diagnostic of `W` in one call (`htcore.spectral.analyse`), and the same as a JSON-ready dict."""
+    report = spectral.analyse(W, n_boot=n_boot, seed=seed)  # ESD, fits, bootstrap, LR tests, baselines
+    evals, fit, mp = report.evals, report.classification.fit, report.classification.mp
+    base = report.baselines
     summary = {
         "shape": list(W.shape),
         "sigma1": float(np.sqrt(evals[-1])),
         "stable_rank": spectral.stable_rank(W),
-        "alpha_hill": spectral.hill_alpha(evals),
+        "alpha_hill": report.alpha_hill,
         "alpha_ks": fit.alpha, "alpha_ks_sigma": fit.sigma, "xmin": fit.xmin, "n_tail": fit.n_tail,
         "ks_distance": fit.D, "fit_reliable": fit.reliable, "fit_reason": fit.reason,
-        "bootstrap_pvalue": boot.pvalue, "n_boot": boot.n_boot,
+        "bootstrap_pvalue": report.bootstrap.pvalue, "n_boot": report.bootstrap.n_boot,
+        "power_law_rejected": report.power_law_rejected,
         "likelihood_ratios": {name: {"R": lr.R, "p": lr.pvalue, "favoured": lr.favoured}
-                              for name, lr in ratios.items()},
+                              for name, lr in report.ratios.items()},
         "mp_variance": mp.variance, "mp_singular_edge": mp.singular_edges[1], "n_spikes": mp.n_spikes,
         "top_spikes_sigma": np.sqrt(mp.spikes[:5]).tolist(), "bulk_ks_vs_mp": mp.bulk_ks,
         "zero_fraction": mp.zero_fraction,
-        "baseline_alpha_ks": {"gaussian": baselines.gaussian.alpha, "permuted": baselines.permuted.alpha},
-        "baseline_alpha_hill": {"gaussian": baselines.gaussian_hill, "permuted": baselines.permuted_hill},
-        "alpha_class": cls.alpha_class, "phase": cls.phase.value,
+        "baseline_alpha_ks": {"gaussian": base.gaussian.alpha, "permuted": base.permuted.alpha},
+        "baseline_alpha_hill": {"gaussian": base.gaussian_hill, "permuted": base.permuted_hill},
+        "alpha_class": report.classification.alpha_class, "phase": report.phase.value,
     }
-    return summary, evals, fit, mp
+    return summary, report
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -91,7 +88,8 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"no matrix given: saved a demo {args.demo_shape[0]}×{args.demo_shape[1]} Student-t(2) "
               f"matrix to {path} and analysing it")
     W = np.load(path, allow_pickle=False)
-    summary, evals, fit, mp = analyse(W, args.n_boot, args.seed)
+    summary, report = analyse(W, args.n_boot, args.seed)
+    evals, fit, mp = report.evals, report.classification.fit, report.classification.mp
     summary["source"] = str(path)
 
     print(f"{path}: {W.shape[0]}×{W.shape[1]}, σ1 = {summary['sigma1']:.5g}, "
@@ -99,7 +97,9 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  α Hill (median xmin) = {summary['alpha_hill']:.4f}")
     print(f"  α KS = {fit.alpha:.4f} ± {fit.sigma:.3g} from xmin = {fit.xmin:.5g} ({fit.n_tail} tail points), "
           f"D = {fit.D:.4f}{'' if fit.reliable else f'  [unreliable: {fit.reason}]'}")
-    print(f"  bootstrap p = {summary['bootstrap_pvalue']:.3f} ({args.n_boot} replicates; p ≤ 0.1 rejects a power law)")
+    verdict = "rejected" if report.power_law_rejected else "not rejected"
+    print(f"  bootstrap p = {summary['bootstrap_pvalue']:.3f} ({args.n_boot} replicates): power law {verdict} "
+          "(p ≤ 0.1 rejects it, Clauset et al. 2009)")
     for name, lr in summary["likelihood_ratios"].items():
         print(f"  power law vs {name}: R = {lr['R']:.4g}, p = {lr['p']:.3g} → {lr['favoured']}")
     print(f"  MP fit: variance {mp.variance:.4g}, bulk edge σ = {mp.singular_edges[1]:.5g}, "

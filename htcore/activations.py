@@ -29,6 +29,7 @@ from numba import njit, prange, types
 from numba.extending import overload
 
 from htcore.config import ACTIVATIONS, TEACHERS, ConfigError
+from theory.display import public_dir
 
 __all__ = ["ACTIVATIONS", "ACTIVATION_CODES", "ERF", "GELU", "RELU", "TANH", "TEACHERS", "activation_code",
            "apply_activation", "apply_activation_code", "as_activation_code", "teacher"]
@@ -201,3 +202,6 @@ def teacher(name: str, z: np.ndarray) -> np.ndarray:
     if name == "linear":
         return np.array(z, dtype=np.float64, copy=True)
     raise ConfigError(f"teacher: got {name!r}; expected one of {', '.join(TEACHERS)}")
+
+
+__dir__ = public_dir(__name__)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from theory.display import public_dir
+
 __all__ = ["ArrayShapeError", "ArrayTypeError", "SpectralInputError", "roundoff_tolerance"]
 
 FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -143,3 +145,6 @@ def check_not_constant(x: np.ndarray, name: str = "evals") -> None:
     """Raise when the sorted array `x` has fewer than two distinct values (no tail to fit)."""
     if x[0] == x[-1]:
         raise SpectralInputError(f"{name}: all {x.size} nonzero values are equal ({x[0]:.6g})")
+
+
+__dir__ = public_dir(__name__)

@@ -30,6 +30,7 @@ from htcore import store
 from htcore.checks import SpectralInputError
 from htcore.config import Config, ConfigError, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
+from theory.display import public_dir
 
 __all__ = ["ArgParser", "BAD_INPUT_ERRORS", "EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "InputError",
            "PLUGIN_GROUP", "build_parser", "check_writable_dir", "main", "positive_int", "run_command"]
@@ -319,3 +320,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+__dir__ = public_dir(__name__)

@@ -15,16 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from htcore._toml import tomllib
+from theory.display import public_dir
 
 # The names the closed-form theory knows are the names a run may use (defined once, in theory/).
 from theory.names import ACTIVATIONS, OPTIMIZERS, TEACHERS
 
-__all__ = ["ACTIVATIONS", "DTYPES", "EVAL_SCALINGS", "OPTIMIZERS", "TEACHERS", "TEACHER_DIRECTIONS", "Config",
-           "ConfigError", "parse_assignment"]
+__all__ = ["ACTIVATIONS", "DTYPES", "EVAL_SCALINGS", "OPTIMIZERS", "TEACHERS", "TEACHER_DIRECTIONS", "THEORY_C_L",
+           "THEORY_FUNCTIONS", "Config", "ConfigError", "TheoryConfigError", "parse_assignment"]
 
 TEACHER_DIRECTIONS = ("random", "e1")
 EVAL_SCALINGS = ("intended", "reference")
 DTYPES = ("float64", "float32")
+#: The engine's loss is the MSE without ½, ``L = (1/n) Σ (f − y)²``: c_L = 2 in theory's ``(c_L/2n) Σ (f − y)²``.
+THEORY_C_L = 2.0
+#: The theory functions `Config.theory_arguments` prepares keyword arguments for.
+THEORY_FUNCTIONS = ("predict_one_step", "one_step_spectrum", "predict_trajectory")
 
 
 class ConfigError(ValueError):
@@ -32,6 +37,11 @@ class ConfigError(ValueError):
 
     The message names the field, the value given and what is allowed.
     """
+
+
+class TheoryConfigError(ConfigError):
+    """A valid run configuration that the closed-form theory cannot represent (weight decay, weight
+    normalisation, …); the message names the field, its value and what the theory supports."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,9 @@ class Config:
         (the published implementation's double scaling; training is unaffected).
     seed : root of the SeedSequence every array is drawn from (integer ≥ 0).
     dtype : "float64" (default) or "float32".
+
+    `theory_arguments` maps a Config to the keyword arguments of the closed-form theory (used by
+    `htcore.predict_one_step`, `htcore.one_step_spectrum` and `htcore.predict_trajectory`).
     """
 
     n: int = 2000
@@ -152,6 +165,51 @@ class Config:
         if unknown:
             raise ConfigError(f"{unknown[0]}: unknown config field (value {changes[unknown[0]]!r})")
         return dataclasses.replace(self, **changes)
+
+    def theory_arguments(self, function: str = "predict_one_step") -> dict[str, Any]:
+        """Keyword arguments of the closed-form theory function `function` (one of `THEORY_FUNCTIONS`) for
+        this run; the optimiser and the learning rate are the positional arguments (``htcore.predict``
+        passes them).
+
+        Mapping (the model of docs/model.md, the theory's of docs/theory.md §1):
+
+        - n, d, h, activation, teacher, label_noise_std: the same names and meanings;
+        - readout_scale: a = readout_scale·N(0, I_h) (`make_problem`), so the theory's second moment is
+          A = ‖a‖²/h → readout_scale² and its ā = ‖a‖₁/h → √(2/π)·readout_scale, the expectations over the
+          draw (the theory's default ā; the realised a of one seed differs by O(1/√h));
+        - c_L = `THEORY_C_L` = 2: the engine's loss is the MSE without ½;
+        - ``predict_trajectory`` only: lr_gamma, adam_beta1, adam_beta2, adam_eps and seed (which selects
+          the theory's own realised draw, not the engine's arrays); it has no readout scale (a ~ N(0, I_h)).
+
+        Not passed, because they do not change the first-layer spectrum's law: teacher_direction (x is
+        isotropic), reg_lambda, eval_scaling, n_test and probe_every (evaluation only), dtype (the theory is
+        the float64 model), steps (``htcore.predict_trajectory`` passes it). After one step, momentum (the
+        first heavy-ball step is a plain GD step), lr_gamma (η_1 = lr) and Adam's β1, β2 (bias-corrected
+        first step) do not matter; the one-step theory uses Adam's sign limit ε → 0.
+
+        Raises `TheoryConfigError` naming the field for what the theory cannot represent: weight_decay > 0,
+        weight_normalization, and for ``predict_trajectory`` also momentum > 0 and readout_scale ≠ 1.
+        """
+        if function not in THEORY_FUNCTIONS:
+            raise ConfigError(f"function: got {function!r}; expected one of {', '.join(THEORY_FUNCTIONS)}")
+        self._check_theory_supports(function)
+        args: dict[str, Any] = dict(n=self.n, d=self.d, h=self.h, activation=self.activation, teacher=self.teacher,
+                                    label_noise_std=self.label_noise_std, c_L=THEORY_C_L)
+        if function == "predict_trajectory":
+            return args | dict(lr_gamma=self.lr_gamma, adam_beta1=self.adam_beta1, adam_beta2=self.adam_beta2,
+                               adam_eps=self.adam_eps, seed=self.seed)
+        return args | dict(readout_scale=self.readout_scale)
+
+    def _check_theory_supports(self, function: str) -> None:
+        unsupported = [("weight_decay", self.weight_decay != 0.0, "weight_decay = 0"),
+                       ("weight_normalization", self.weight_normalization, "weight_normalization = false")]
+        if function == "predict_trajectory":
+            unsupported += [("momentum", self.momentum != 0.0, "momentum = 0"),
+                            ("readout_scale", self.readout_scale != 1.0, "readout_scale = 1 (a ~ N(0, I_h))")]
+        for name, bad, allowed in unsupported:
+            if bad:
+                raise TheoryConfigError(f"{name}: got {getattr(self, name)!r}; theory.{function} cannot represent "
+                                        f"it (it supports {allowed} only)")
 
     def key(self) -> str:
         """Stable content hash: SHA-256 (first 16 hex digits) of the fields as sorted JSON."""
@@ -251,3 +309,6 @@ _RULES = {
     "eval_scaling": _one_of(EVAL_SCALINGS),
     "dtype": _one_of(DTYPES),
 }
+
+
+__dir__ = public_dir(__name__)

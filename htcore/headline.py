@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from htcore.results import SweepData, load_sweep, step_curves
+from theory.display import public_dir
 
 __all__ = ["APPROX", "HEADLINES", "PAPER_ALPHA_BY_N", "PUBLISHED_ALPHA", "headline_rows", "headline_table"]
 
@@ -168,3 +169,6 @@ def headline_table(out: str | Path) -> str:
              "|---|---|---|---|---|"]
     lines += [f"| {r['family']} | {r['quantity']} | {r['paper']} | {r['htcore']} | {r['agrees']} |" for r in rows]
     return "\n".join(lines)
+
+
+__dir__ = public_dir(__name__)

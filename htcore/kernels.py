@@ -25,6 +25,7 @@ from numba import njit, prange
 
 from htcore.activations import TANH, activation_code, apply_activation_code, derivative, tanh_scalar
 from htcore.checks import as_matrix, as_vector, check_dtypes_match
+from theory.display import public_dir
 
 __all__ = ["loss_and_grad"]
 
@@ -159,3 +160,6 @@ def loss_and_grad(
     work = Workspace(X.shape[0], W.shape[0], W.shape[1], dtype, activation)
     loss = loss_and_grad_into(W, a, X, y, work)
     return loss, work.grad
+
+
+__dir__ = public_dir(__name__)

@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from htcore.config import Config
+from theory.display import public_dir
 
 __all__ = ["Optimizer", "frobenius_norm", "normalize_weights", "sum_squares"]
 
@@ -161,3 +162,6 @@ class Optimizer:
                          self.row_sq)
         self.sum_squares = float(np.sum(self.row_sq))
         return math.isfinite(self.sum_squares)
+
+
+__dir__ = public_dir(__name__)

@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from theory.display import public_dir
+
 __all__ = ["alpha_and_sim_per_step", "curves_by_value", "esd_before_after", "esd_powerlaw", "esd_with_mp",
            "losses_per_step", "lr_sweep_panels", "overlap_maps"]
 
@@ -221,3 +223,6 @@ def overlap_maps(maps: list[tuple[str, np.ndarray]], k: int = 20, columns: int =
             ax.set_ylabel("W's vector i (by σ)")
     fig.colorbar(image, ax=list(axes), shrink=0.8, label="squared overlap")
     return fig
+
+
+__dir__ = public_dir(__name__)

@@ -14,6 +14,7 @@ import numpy as np
 
 from htcore.activations import teacher
 from htcore.config import Config
+from theory.display import public_dir
 
 __all__ = ["Problem", "make_problem", "teacher_direction"]
 
@@ -39,6 +40,11 @@ class Problem:
     beta: np.ndarray
     W0: np.ndarray
     a: np.ndarray
+
+    def __repr__(self) -> str:
+        (n, d), h = self.X.shape, self.W0.shape[0]
+        return (f"Problem(n={n}, d={d}, h={h}, n_test={self.X_test.shape[0]}, dtype={self.X.dtype}; arrays X, y, "
+                f"X_probe, y_probe, X_test, y_test, beta, W0 (h×d), a (h))")
 
 
 def _rng(seed: int, stream: str) -> np.random.Generator:
@@ -74,3 +80,6 @@ def make_problem(config: Config) -> Problem:
     arrays = dict(X=X, y=y, X_probe=X_probe, y_probe=y_probe, X_test=X_test, y_test=y_test,
                   beta=beta, W0=W0, a=a)
     return Problem(**{k: np.ascontiguousarray(v, dtype=dtype) for k, v in arrays.items()})
+
+
+__dir__ = public_dir(__name__)

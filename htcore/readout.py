@@ -26,6 +26,7 @@ from scipy import linalg
 
 from htcore.activations import apply_activation_code, as_activation_code
 from htcore.config import EVAL_SCALINGS, ConfigError
+from theory.display import public_dir
 
 __all__ = ["ReadoutMetrics", "evaluate_readout", "features", "kernel_target_alignment", "mse", "ridge_solve"]
 
@@ -109,3 +110,6 @@ def evaluate_readout(W: np.ndarray, X_probe: np.ndarray, y_probe: np.ndarray, X_
                       np.asarray(y_test, dtype=np.float64)),
         kta=kta,
     )
+
+
+__dir__ = public_dir(__name__)

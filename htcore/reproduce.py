@@ -29,6 +29,7 @@ from htcore.results import SweepData, load_sweep, step_curves, summarize
 from htcore.store import read_spectra
 from htcore.sweep import expand, load_spec, run_sweep
 from htcore.train import train
+from theory.display import public_dir
 
 __all__ = ["FAMILIES", "ODD_ACTIVATIONS", "PAPER_CONFIGS", "VARIED", "odd_student_floor", "reproduce"]
 
@@ -128,3 +129,6 @@ _FIGURES: dict[str, Callable[[str, SweepData, Config, Path], dict[str, Any]]] = 
     "single_run": _single_run_figures, "lr_sweep": _lr_figures, "weight_norm": _lr_figures,
     **{family: _vary_figures for family in VARIED},
 }
+
+
+__dir__ = public_dir(__name__)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from htcore import store
+from theory.display import public_dir
 
 __all__ = ["COUNTED", "SUMMARY_METRICS", "TABLE_METRICS", "SweepData", "format_summary", "load_sweep",
            "mean_sd", "status_counts", "step_curves", "summarize", "write_csv"]
@@ -35,6 +36,9 @@ class SweepData:
     grid: list[str]
     runs: list[dict[str, Any]]
     metrics: dict[str, dict[str, np.ndarray]]
+
+    def __repr__(self) -> str:
+        return f"SweepData(grid={self.grid!r}, runs={len(self.runs)}, metrics for {len(self.metrics)} runs)"
 
     def point(self, run: dict[str, Any]) -> tuple:
         """The run's grid point: its values of the grid axes."""
@@ -151,3 +155,6 @@ def step_curves(data: SweepData, metric: str, **where: Any) -> dict[tuple, tuple
         stats = [mean_sd(column) for column in stacked.T]
         curves[point] = (ok[0]["step"], *(np.array(s) for s in zip(*stats)))
     return curves
+
+
+__dir__ = public_dir(__name__)

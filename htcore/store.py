@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from htcore.config import ConfigError
+from theory.display import public_dir
 
 if TYPE_CHECKING:  # pyarrow is imported where a sweep uses it: `htcore run` starts without it
     import pyarrow as pa
@@ -382,3 +383,6 @@ class SweepStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+__dir__ = public_dir(__name__)

@@ -63,6 +63,7 @@ from htcore.config import Config, ConfigError
 from htcore.problem import Problem, make_problem
 from htcore.store import CLAIM_TIMEOUT, SweepStore
 from htcore.train import Result, probe, train
+from theory.display import public_dir, short_repr
 
 __all__ = ["PROBE0_FIELDS", "PROBLEM_FIELDS", "WORKER_ENV", "RunOutcome", "RunSpec", "SweepReport",
            "SweepSpec", "Task", "TrainFn", "dask_client", "execute_task", "expand", "initial_probe",
@@ -128,6 +129,9 @@ class RunOutcome:
     wall_time: float = 0.0
     history: list[dict] = field(default_factory=list)
     spectra: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("key", "status", "reason", "diverged_at", "wall_time", "history", "spectra"))
 
 
 # --------------------------------------------------------------------------- specification
@@ -548,3 +552,6 @@ def _record(store: SweepStore, batches: Iterator[list[RunOutcome]], claims: _Cla
         bar.update(sum(tally.values()) + claims.elsewhere - bar.n)
         bar.set_postfix({**tally, **({"elsewhere": claims.elsewhere} if claims.elsewhere else {})})
     return tally
+
+
+__dir__ = public_dir(__name__)

@@ -33,6 +33,7 @@ from htcore.problem import Problem, make_problem
 from htcore.readout import evaluate_readout
 from htcore.spectral.fit import hill_alpha, ks_alpha
 from htcore.spectral.linalg import esd_and_top
+from theory.display import public_dir, short_value
 
 __all__ = ["PROBE_KEYS", "Result", "Trainer", "probe", "train"]
 
@@ -58,6 +59,16 @@ class Result:
     status: str = "ok"
     diverged_at: int | None = None
     wall_time: float = 0.0
+
+    def __repr__(self) -> str:
+        c = self.config
+        last = self.history[-1] if self.history else {}
+        metrics = ", ".join(f"{k}={short_value(last[k])}" for k in ("step", "sigma1", "alpha_hill", "train_loss")
+                            if k in last)
+        return (f"Result(config=Config(n={c.n}, d={c.d}, h={c.h}, optimizer={c.optimizer!r}, lr={c.lr:g}, "
+                f"steps={c.steps}, seed={c.seed}; key {c.key()}), status={self.status!r}, "
+                f"diverged_at={self.diverged_at}, probes={len(self.history)}, last probe: {metrics or 'none'}, "
+                f"spectra={short_value(self.spectra)}, W={short_value(self.W)}, wall_time={self.wall_time:.3g})")
 
 
 def probe(W: np.ndarray, problem: Problem, config: Config, step: int,
@@ -276,3 +287,6 @@ def train(config: Config, problem: Problem | None = None,
     result.W = trainer._W
     result.wall_time = time.perf_counter() - start
     return result
+
+
+__dir__ = public_dir(__name__)

@@ -32,7 +32,8 @@ _EXPORTS = {
     "activation_stats": "hermite",
     "teacher_stats": "hermite",
 }
-_SUBMODULES = ("hermite", "hill", "htsr", "one_step", "profile", "rmt", "scales", "setup", "spectrum", "trajectory")
+_SUBMODULES = ("display", "hermite", "hill", "htsr", "names", "one_step", "profile", "rmt", "scales", "setup",
+               "spectrum", "trajectory")
 
 __all__ = ["TheoryArgumentError", *_EXPORTS, *_SUBMODULES]
 
@@ -48,4 +49,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names (``__all__``, submodules included), not the helpers this module imports."""
+    return sorted(__all__)

@@ -30,6 +30,7 @@ from numpy.polynomial.legendre import leggauss
 from scipy import special
 
 from ._validate import TheoryArgumentError, check_choice, check_nonnegative, check_positive_int
+from .display import public_dir
 from .names import ACTIVATIONS, TEACHERS
 
 if TYPE_CHECKING:  # sympy is imported lazily (≈1 s) by exact_stats only
@@ -300,3 +301,6 @@ def teacher_stats(name: str, label_noise_std: float = 0.3) -> TeacherStats:
     rho = check_nonnegative("label_noise_std", label_noise_std)
     return TeacherStats(mu1_star=stats.mu1, mean_sq=stats.mean_sq, ey2=stats.mean_sq + rho * rho,
                         noise_var=rho * rho, stats=stats)
+
+
+__dir__ = public_dir(__name__)

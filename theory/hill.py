@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import TheoryArgumentError
+from .display import public_dir
 
 __all__ = ["hill_tail_alpha", "hill_alpha"]
 
@@ -55,3 +56,6 @@ def hill_alpha(eigenvalues: Any) -> float:
                                   "must contain at least one positive eigenvalue")
     lam = lam[lam > _ROUNDOFF_FACTOR * lam.size * np.finfo(float).eps * lam[-1]]
     return hill_tail_alpha(lam, lam.size // 2)
+
+
+__dir__ = public_dir(__name__)

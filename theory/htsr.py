@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from enum import Enum
 
+from .display import public_dir
+
 __all__ = [
     "ALPHA_VERY_HEAVY",
     "ALPHA_HEAVY",
@@ -93,3 +95,6 @@ def phase(zero_fraction: float, n_outliers: int, p: int, bulk_ks: float, alpha: 
     if bulk_ks <= BULK_KS_MAX:
         return Phase.BULK_PLUS_SPIKES if n_outliers <= max_spikes(p) else Phase.BLEEDING_OUT
     return Phase.HEAVY_TAILED if math.isfinite(alpha) and alpha <= ALPHA_HEAVY else Phase.BULK_DECAY
+
+
+__dir__ = public_dir(__name__)

@@ -5,6 +5,8 @@
 :mod:`theory.one_step`. They are also the engine's allowed ``Config`` values.
 """
 
+__all__ = ["ACTIVATIONS", "TEACHERS", "OPTIMIZERS"]
+
 ACTIVATIONS: tuple[str, ...] = ("tanh", "erf", "relu", "gelu")
 TEACHERS: tuple[str, ...] = ("softplus", "tanh", "relu", "linear")
 OPTIMIZERS: tuple[str, ...] = ("gd", "adam")

@@ -11,7 +11,8 @@ is ``∇_W L = −(c_L/(n√(hd))) Σ_μ r_μ (a ⊙ σ'(W x_μ/√d)) x_μᵀ``
   limit ε → 0, valid while ε ≪ |G_ij| (≈ 1e-5 at the default size, so ε = 1e-8 is fine). The sign step
   does not depend on c_L.
 
-Readout statistics: ``A = ‖a‖²/h`` and ``ā = ‖a‖₁/h``. For a ~ N(0, A) the expectation ``ā = √(2/π)·√A``
+Readout statistics: ``A = ‖a‖²/h`` and ``ā = ‖a‖₁/h``; the public functions take ``readout_scale`` (A =
+readout_scale², as ``htcore.Config``). For a ~ N(0, A) the expectation ``ā = √(2/π)·√A``
 is the default of ``readout_abar``.
 
 Two forms are provided: **asymptotic** (sizes, activation, teacher, noise, A, ā, c_L) and **plug-in**
@@ -29,7 +30,9 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
+from ._aliases import accepts_readout_scale
 from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive
+from .display import public_dir, short_repr
 from .names import OPTIMIZERS
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
 from .setup import SQRT_2_OVER_PI, AsymptoticSetup, RealisedDraw, asymptotic_setup, realise_draw
@@ -57,6 +60,10 @@ Arr = float | np.ndarray
 @dataclass(frozen=True)
 class OneStepPrediction:
     """Predicted spectrum of W1 after one step (fields are arrays when ``lr`` is an array).
+
+    Units: ``sigma*`` and ``*_sv`` are singular values of W1; ``*_eig`` are eigenvalues of W1ᵀW1 (the
+    squares). ``sigma1``/``bulk_edge`` are singular values; ``sigma1_eig``, ``bulk_edge_eig`` and
+    ``bulk_edge_sv`` (= ``bulk_edge``) are the same numbers in the named units.
 
     * ``sigma1``: top singular value of W1 (the bulk edge when there is no outlier).
     * ``spike_strength``: s in ``W1 ≈ B + s·u vᵀ`` where B has iid entries of variance
@@ -94,6 +101,25 @@ class OneStepPrediction:
     per_neuron_alignment: Arr | None
     spectrum: OneStepSpectrum | list[OneStepSpectrum] | None = field(default=None, compare=False, repr=False)
     alpha_hill: Arr | None = None
+
+    @property
+    def sigma1_eig(self) -> Arr:
+        """Top eigenvalue of W1ᵀW1: ``sigma1²``."""
+        return np.square(self.sigma1) if np.ndim(self.sigma1) else float(self.sigma1) ** 2
+
+    @property
+    def bulk_edge_sv(self) -> Arr:
+        """Upper bulk edge as a singular value of W1 (the field ``bulk_edge``)."""
+        return self.bulk_edge
+
+    @property
+    def bulk_edge_eig(self) -> Arr:
+        """Upper bulk edge as an eigenvalue of W1ᵀW1: ``bulk_edge²``."""
+        return np.square(self.bulk_edge) if np.ndim(self.bulk_edge) else float(self.bulk_edge) ** 2
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("optimizer", "form", "lr", "sigma1", "bulk_edge", "spiked", "spike_strength",
+                                 "overlap_beta", "overlap_a", "signal_fraction", "alpha_hill", "spectrum"))
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -275,14 +301,17 @@ def _with_law(pred: OneStepPrediction, laws: list[OneStepSpectrum], scalar: bool
 # --------------------------------------------------------------------------- public asymptotic API
 
 
+@accepts_readout_scale
 def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                      teacher: str = "softplus", label_noise_std: float = 0.3, readout_A: float = 1.0,
                      readout_abar: float | None = None, c_L: float = 2.0, f0: bool = True,
                      law: bool = True) -> OneStepPrediction:
     """Asymptotic spectrum of W1 after one GD or Adam step (docs/theory.md §3, §4, §8).
 
-    Loss ``(c_L/2n)Σ(f − y)²`` (c_L = 2: reference MSE). ``readout_A = ‖a‖²/h``, ``readout_abar = ‖a‖₁/h``
-    (None → √(2/π)·√A). ``f0=False`` is the no-f0 limit (readout so small that f0 ≈ 0). At the default
+    Loss ``(c_L/2n)Σ(f − y)²`` (c_L = 2: reference MSE). ``readout_scale`` (default 1): a ~
+    readout_scale·N(0, I_h), A = ‖a‖²/h = readout_scale² (realised readout: its RMS ‖a‖/√h; ``readout_A``
+    = A is the deprecated form); ``readout_abar = ‖a‖₁/h`` (None → √(2/π)·readout_scale).
+    ``f0=False`` is the no-f0 limit (readout so small that f0 ≈ 0). At the default
     sizes (n, d, h) = (2000, 1000, 1500), tanh/softplus, ρ = 0.3, A = 1, c_L = 2: GD η = 6000 →
     σ1 = 251.87, ⟨v1,β⟩² = 0.213; Adam η = 1 → σ1 = 999.17, q = 0.680. See :func:`gd_asymptotic` and
     :func:`adam_asymptotic` for the closed forms. ``law=True`` (default) also solves the whole eigenvalue
@@ -292,18 +321,19 @@ def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activat
     """
     opt = _check_optimizer(optimizer)
     use_law = check_bool("law", law)
-    setup = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    setup = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
                              label_noise_std=label_noise_std, readout_A=readout_A,
                              readout_abar=readout_abar, c_L=c_L, f0=f0)
     pred = gd_asymptotic(lr, setup) if opt == "gd" else adam_asymptotic(lr, setup)
     if not use_law:
         return pred
-    laws = one_step_spectrum(opt, np.ravel(pred.lr), n=n, d=d, h=h, activation=activation, teacher=teacher,
+    laws = one_step_spectrum.__wrapped__(opt, np.ravel(pred.lr), n=n, d=d, h=h, activation=activation, teacher=teacher,
                              label_noise_std=label_noise_std, c_L=c_L, readout_A=readout_A,
                              readout_abar=readout_abar, f0=f0)
     return _with_law(pred, laws, np.ndim(lr) == 0)
 
 
+@accepts_readout_scale
 def bbp_quadratic(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh",
                   teacher: str = "softplus", label_noise_std: float = 0.3, readout_A: float = 1.0,
                   readout_abar: float | None = None, c_L: float = 2.0,
@@ -315,7 +345,7 @@ def bbp_quadratic(optimizer: str, *, n: int, d: int, h: int, activation: str = "
     (⟨W0ᵀŝ,m⟩ = 0 without f0). Both express ``s̃⁴ = hd``.
     """
     opt = _check_optimizer(optimizer)
-    s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
                          c_L=c_L, f0=f0)
     root_hd = math.sqrt(s.h * s.d)
@@ -327,6 +357,7 @@ def bbp_quadratic(optimizer: str, *, n: int, d: int, h: int, activation: str = "
     return s.h * s.d * q - root_hd * (1.0 - q), 2.0 * math.sqrt(s.h) * omega_m, -root_hd
 
 
+@accepts_readout_scale
 def bbp_lr(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
            label_noise_std: float = 0.3, readout_A: float = 1.0, readout_abar: float | None = None,
            c_L: float = 2.0, f0: bool = True) -> float:
@@ -336,7 +367,7 @@ def bbp_lr(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", 
     ``inf`` if ``c2 ≤ 0`` (no spike at any η). Loss ``(c_L/2n)Σ(f − y)²``. Default sizes, c_L = 2:
     GD ≈ 1259.8, Adam ≈ 0.049. No-f0 GD limit: ``(hd)^¾/(c_L μ1 ‖a‖ √(μ1*² + dE[y²]/n))``.
     """
-    c2, c1, c0 = bbp_quadratic(optimizer, n=n, d=d, h=h, activation=activation, teacher=teacher,
+    c2, c1, c0 = bbp_quadratic.__wrapped__(optimizer, n=n, d=d, h=h, activation=activation, teacher=teacher,
                                label_noise_std=label_noise_std, readout_A=readout_A,
                                readout_abar=readout_abar, c_L=c_L, f0=f0)
     if c2 <= 0:
@@ -440,3 +471,6 @@ def plugin_one_step(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
     laws = plugin_one_step_spectrum(opt, np.ravel(pred.lr), W0, a, X, y, beta=beta, activation=activation,
                                     c_L=c_L)
     return _with_law(pred, laws, np.ndim(lr) == 0)
+
+
+__dir__ = public_dir(__name__)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import TheoryArgumentError, check_nonnegative_array
+from .display import public_dir
 from .hill import hill_alpha
 from .spectrum import _bulk_law, _BulkLaw, _compress, _density_fn, _law_eigenvalues, _Profile
 
@@ -116,3 +117,6 @@ def profile_spectrum(row_variances: Any, col_variances: Any, *, row_weights: Any
     law = _bulk_law(profile)
     count = int(round(min(profile.h, profile.d)))
     return ProfileSpectrum((law.lower, law.upper), out[::-1], count, law.mass, law, profile)
+
+
+__dir__ = public_dir(__name__)

@@ -25,6 +25,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
+from .display import public_dir, short_repr
 
 __all__ = [
     "TW1_MEAN",
@@ -177,6 +178,9 @@ class SpikedOverlaps:
     def __iter__(self):
         return iter((self.left, self.right))
 
+    def __repr__(self) -> str:
+        return short_repr(self, ("left", "right"))
+
 
 def spiked_overlaps(s: Any, h: int, d: int, variance: float = 1.0) -> SpikedOverlaps:
     """Squared overlaps of the top singular vectors of ``W0 + s·u vᵀ`` with u and v.
@@ -241,3 +245,6 @@ def _silverstein_root(tau: np.ndarray, d: int) -> float:
     from scipy.optimize import brentq  # imported here: the engine's start-up does not need scipy.optimize
 
     return float(brentq(gap, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=500))
+
+
+__dir__ = public_dir(__name__)

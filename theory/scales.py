@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from ._aliases import accepts_readout_scale
 from ._validate import check_choice, check_lr, check_positive, check_positive_int
+from .display import public_dir
 from .names import OPTIMIZERS
 from .one_step import _adam_constants
 from .rmt import spiked_sigma1
@@ -88,6 +90,7 @@ def _adam_scales(s: AsymptoticSetup) -> tuple[float, float]:
     return (math.sqrt(s.h) + math.sqrt(s.d)) / unit_sigma1, 1.0
 
 
+@accepts_readout_scale
 def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
               label_noise_std: float = 0.3, readout_A: float = 1.0, c_L: float = 2.0, f0: bool = True,
               parameterisation: str = "here", c_L_ba: float = 1.0) -> LearningRateScales:
@@ -100,9 +103,12 @@ def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     par = check_choice("parameterisation", parameterisation, PARAMETERISATIONS)
-    s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, c_L=c_L, f0=f0)
     op, frob = _gd_scales(s) if opt == "gd" else _adam_scales(s)
     if par == "ba":
         op, frob = (lr_to_ba(x, opt, d=s.d, c_L=s.c_L, c_L_ba=c_L_ba) for x in (op, frob))
     return LearningRateScales(optimizer=opt, parameterisation=par, operator=float(op), frobenius=float(frob))
+
+
+__dir__ = public_dir(__name__)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from ._aliases import accepts_readout_scale
 from ._validate import (
     TheoryArgumentError,
     check_bool,
@@ -30,6 +31,7 @@ from ._validate import (
     check_positive_int,
     check_vector,
 )
+from .display import public_dir, short_repr
 from .hermite import HermiteStats, activation_function, activation_stats, teacher_stats
 
 __all__ = ["SQRT_2_OVER_PI", "AsymptoticSetup", "asymptotic_setup", "RealisedDraw", "realise_draw"]
@@ -70,12 +72,15 @@ class AsymptoticSetup:
         return self.readout_A * special.ndtri((np.arange(self.h) + 0.5) / self.h) ** 2
 
 
+@accepts_readout_scale
 def asymptotic_setup(*, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
                      label_noise_std: float = 0.3, readout_A: float = 1.0, readout_abar: float | None = None,
                      c_L: float = 2.0, f0: bool = True) -> AsymptoticSetup:
     """Validate the asymptotic inputs and collect the Hermite and teacher constants (docs/theory.md §1).
 
-    ``readout_abar=None`` means ``√(2/π)·√readout_A`` (E|a_i| for a_i ~ N(0, A)); an explicit value must
+    ``readout_scale`` (default 1): a ~ readout_scale·N(0, I_h), so ``A = ‖a‖²/h = readout_scale²`` (for a
+    realised readout pass its RMS ``‖a‖/√h``; ``readout_A`` = A is the deprecated form).
+    ``readout_abar=None`` means ``√(2/π)·readout_scale`` (E|a_i| for a_i ~ N(0, A)); an explicit value must
     satisfy ``0 < ā ≤ √A`` (Cauchy–Schwarz for ā = ‖a‖₁/h, A = ‖a‖²/h).
     """
     A = check_positive("readout_A", readout_A)
@@ -83,7 +88,7 @@ def asymptotic_setup(*, n: int, d: int, h: int, activation: str = "tanh", teache
                                                                                      readout_abar)
     if abar > math.sqrt(A) * (1.0 + 1e-12):
         raise TheoryArgumentError(
-            f"readout_abar={readout_abar!r}: must satisfy 0 < readout_abar <= sqrt(readout_A) = {math.sqrt(A)}")
+            f"readout_abar={readout_abar!r}: must satisfy 0 < readout_abar <= readout_scale = {math.sqrt(A)}")
     f0 = check_bool("f0", f0)
     teach = teacher_stats(teacher, label_noise_std)
     return AsymptoticSetup(n=check_positive_int("n", n), d=check_positive_int("d", d),
@@ -103,6 +108,9 @@ class RealisedDraw:
     beta: np.ndarray | None
     act: HermiteStats
     X: np.ndarray
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("W0", "a", "X", "r", "g", "beta"))
 
 
 def realise_draw(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) -> RealisedDraw:
@@ -127,3 +135,6 @@ def realise_draw(W0: Any, a: Any, X: Any, y: Any, beta: Any, activation: str) ->
     f0 = activation_function(activation)(X @ W0.T / math.sqrt(d)) @ a / math.sqrt(h)
     r = y - f0
     return RealisedDraw(W0=W0, a=a, r=r, g=X.T @ r / X.shape[0], beta=b, act=act, X=X)
+
+
+__dir__ = public_dir(__name__)

@@ -62,6 +62,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
+from ._aliases import accepts_readout_scale
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -70,6 +71,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
+from .display import public_dir, short_repr
 from .hermite import teacher_function
 from .hill import hill_alpha
 from .names import OPTIMIZERS
@@ -295,6 +297,10 @@ def _law_eigenvalues(law: _BulkLaw, outliers: np.ndarray, count: Any) -> np.ndar
 class OneStepSpectrum:
     """Predicted eigenvalue law of the smaller Gram of W1 after one step (one learning rate).
 
+    Units: ``*_eig`` are eigenvalues of W1ᵀW1 (unnormalised), ``sigma*`` and ``*_sv`` singular values of W1
+    (their square roots). The fields ``bulk_edges`` and ``outliers`` are eigenvalues (the same numbers as
+    ``bulk_edges_eig``, ``outliers_eig``); ``bulk_edges_sv``, ``outliers_sv`` are their square roots.
+
     * ``bulk_edges``: (lower, upper) edges of the bulk's support (eigenvalues, unnormalised).
     * ``outliers``: eigenvalues above the bulk (descending); ``overlap_beta[j] = ⟨v_j, β⟩²`` (None if β is
       unknown to a plug-in call) and ``overlap_a[j] = ⟨u_j, a/‖a‖⟩²`` for each outlier.
@@ -314,6 +320,30 @@ class OneStepSpectrum:
     mass: float
     _law: _BulkLaw = field(repr=False)
     _profile: _Profile = field(repr=False)
+
+    @property
+    def bulk_edges_eig(self) -> tuple[float, float]:
+        """(lower, upper) bulk edges as eigenvalues of W1ᵀW1 (the field ``bulk_edges``)."""
+        return self.bulk_edges
+
+    @property
+    def bulk_edges_sv(self) -> tuple[float, float]:
+        """(lower, upper) bulk edges as singular values of W1: ``√bulk_edges``."""
+        return (float(np.sqrt(self.bulk_edges[0])), float(np.sqrt(self.bulk_edges[1])))
+
+    @property
+    def outliers_eig(self) -> np.ndarray:
+        """Outliers as eigenvalues of W1ᵀW1, descending (the field ``outliers``)."""
+        return self.outliers
+
+    @property
+    def outliers_sv(self) -> np.ndarray:
+        """Outliers as singular values of W1, descending: ``√outliers``."""
+        return np.sqrt(self.outliers)
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("optimizer", "form", "lr", "count", "bulk_edges", "outliers", "overlap_beta",
+                                 "overlap_a", "mass"))
 
     @property
     def count(self) -> int:
@@ -713,6 +743,7 @@ def _adam_K_law(s: AsymptoticSetup, r2: np.ndarray, wr: np.ndarray, count: int =
     return dict(kappa=kappa, m=m, c=c, e=e, qf=qf, wq=wq, p=p, wp=wp)
 
 
+@accepts_readout_scale
 def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                       teacher: str = "softplus", label_noise_std: float = 0.3, c_L: float = 2.0,
                       readout_A: float = 1.0, readout_abar: float | None = None, f0: bool = True
@@ -721,14 +752,14 @@ def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activa
 
     From sizes and Hermite/teacher constants only: r² atoms by Gaussian equivalence
     (:func:`_residual_atoms`), C's law (GD) or K's law (Adam) from variance-profile equations, then the
-    W1 bulk and the BGN outliers as in the module docstring. ``readout_A = ‖a‖²/h`` (default 1),
-    ``readout_abar = ‖a‖₁/h`` (None → √(2/π)·√A) and ``f0`` (False: the no-f0 limit, f0 ≈ 0) have the
-    meaning of :func:`theory.predict_one_step`. ``lr``: a scalar gives one :class:`OneStepSpectrum`, an
-    array a list (one per entry, flattened order).
+    W1 bulk and the BGN outliers as in the module docstring. ``readout_scale`` (default 1; A = ‖a‖²/h =
+    readout_scale²), ``readout_abar = ‖a‖₁/h`` (None → √(2/π)·readout_scale) and ``f0``
+    (False: the no-f0 limit, f0 ≈ 0) have the meaning of :func:`theory.predict_one_step`. ``lr``: a scalar
+    gives one :class:`OneStepSpectrum`, an array a list (one per entry, flattened order).
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_lr(lr)
-    s = asymptotic_setup(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
                          c_L=c_L, f0=f0)
     if s.act.nu2 <= 0:
@@ -741,3 +772,6 @@ def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activa
         K = _adam_K_law(s, r2, wr)
         out = [_adam_asymptotic(float(e), s, K) for e in lrs.ravel()]
     return out[0] if np.ndim(lr) == 0 else out
+
+
+__dir__ = public_dir(__name__)

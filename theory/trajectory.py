@@ -60,6 +60,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
+from ._aliases import adam_beta_pair
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -68,6 +69,7 @@ from ._validate import (
     check_positive,
     check_positive_int,
 )
+from .display import public_dir, short_repr, short_value
 from .hermite import activation_derivative, activation_function, activation_stats, teacher_stats
 from .hill import hill_alpha
 from .names import ACTIVATIONS, OPTIMIZERS
@@ -88,6 +90,10 @@ _GH_NODES = 80
 @dataclass(frozen=True)
 class TrajectoryPrediction:
     """Predicted per-step statistics of W_t, t = 0 … steps (arrays of length steps + 1).
+
+    Units: ``sigma*``, ``*_sv`` and ``top_singular`` are singular values of W_t; ``*_eig`` eigenvalues of
+    W_tᵀW_t (their squares): ``sigma1_eig``, ``sigma2_eig``, ``bulk_edge_eig``; ``bulk_edge_sv`` is the
+    field ``bulk_edge``.
 
     ``sigma1``, ``sigma2``: top singular values; ``n_outliers`` and ``bulk_edge``: by
     :func:`count_outliers` on the predicted singular values; ``sim`` = |⟨v1, β⟩|; ``overlap_a`` =
@@ -113,6 +119,32 @@ class TrajectoryPrediction:
     train_loss: np.ndarray
     saturation: np.ndarray
     top_singular: np.ndarray
+
+    @property
+    def sigma1_eig(self) -> np.ndarray:
+        """Top eigenvalue of W_tᵀW_t per step: ``sigma1²``."""
+        return np.square(self.sigma1)
+
+    @property
+    def sigma2_eig(self) -> np.ndarray:
+        """Second eigenvalue of W_tᵀW_t per step: ``sigma2²``."""
+        return np.square(self.sigma2)
+
+    @property
+    def bulk_edge_sv(self) -> np.ndarray:
+        """Bulk edge per step as a singular value of W_t (the field ``bulk_edge``)."""
+        return self.bulk_edge
+
+    @property
+    def bulk_edge_eig(self) -> np.ndarray:
+        """Bulk edge per step as an eigenvalue of W_tᵀW_t: ``bulk_edge²``."""
+        return np.square(self.bulk_edge)
+
+    def __repr__(self) -> str:
+        last = {name: getattr(self, name)[-1] for name in ("sigma1", "bulk_edge", "n_outliers", "sim", "alpha_hill",
+                                                           "train_loss")}
+        head = short_repr(self, ("optimizer", "lr", "lr_gamma", "steps", "sigma1", "alpha_hill"))
+        return head[:-1] + ", at the last step: " + ", ".join(f"{k}={short_value(v)}" for k, v in last.items()) + ")"
 
 
 # --------------------------------------------------------------------------- spectral read-outs
@@ -417,11 +449,13 @@ class _Trajectory:
 def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int, h: int,
                        activation: str = "tanh", teacher: str = "softplus", label_noise_std: float = 0.3,
                        lr_gamma: float = 1.0, c_L: float = 2.0, seed: int = 0,
-                       adam_betas: tuple[float, float] = (0.9, 0.999), adam_eps: float = 1e-8,
-                       noise_correlation: float = 0.0, coherent_he2: bool = False) -> TrajectoryPrediction:
+                       adam_beta1: float | None = None, adam_beta2: float | None = None, adam_eps: float = 1e-8,
+                       noise_correlation: float = 0.0, coherent_he2: bool = False,
+                       adam_betas: tuple[float, float] | None = None) -> TrajectoryPrediction:
     """Predicted σ1, σ2, outliers, sim = |⟨v1,β⟩|, bulk edge and α_Hill of W_t for t = 0 … steps.
 
-    GD ``W ← W − η_t G`` or Adam (PyTorch, ``adam_betas``, ``adam_eps``) with ``η_t = lr·lr_gamma^(t−1)``,
+    GD ``W ← W − η_t G`` or Adam (PyTorch, ``adam_beta1`` = β1 (default 0.9), ``adam_beta2`` = β2 (default
+    0.999), ``adam_eps``; ``adam_betas`` = (β1, β2) is the deprecated form) with ``η_t = lr·lr_gamma^(t−1)``,
     loss ``(c_L/2n)Σ(f − y)²``. Derived parts and modelling assumptions: module docstring and
     docs/theory.md §9 Several steps. ``seed`` selects the draw of the realised matrix (SeedSequence).
     ``noise_correlation`` c ∈ [−1, 1]: corr(ξ_t, ξ_s) = c·corr(r_t, r_s) (default 0, independent steps —
@@ -431,6 +465,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     200 it creates a second GD outlier at t = 3 that the engine does not show).
     Cost ≈ 1–2 s per step at h = 1500, d = 1000 (one d×d eigendecomposition per step).
     """
+    adam_beta1, adam_beta2 = adam_beta_pair(adam_beta1, adam_beta2, adam_betas, stacklevel=3)
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lr = check_lr(lr, scalar=True)
     steps = check_positive_int("steps", steps)
@@ -439,9 +474,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
         raise TheoryArgumentError(f"lr_gamma={lr_gamma!r}: must be in (0, 1]")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise TheoryArgumentError(f"seed={seed!r}: must be a non-negative integer")
-    b1, b2 = (float(x) for x in adam_betas)
-    if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-        raise TheoryArgumentError(f"adam_betas={adam_betas!r}: both must be in [0, 1)")
+    b1, b2 = (_adam_beta(name, x) for name, x in (("adam_beta1", adam_beta1), ("adam_beta2", adam_beta2)))
     corr = float(noise_correlation)
     if not -1.0 <= corr <= 1.0:
         raise TheoryArgumentError(f"noise_correlation={noise_correlation!r}: must be in [-1, 1]")
@@ -464,6 +497,14 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     return TrajectoryPrediction(optimizer=opt, lr=lr, lr_gamma=gamma, steps=steps, **col)
 
 
+def _adam_beta(name: str, value: Any) -> float:
+    """Adam's decay rate ``name`` as a float in [0, 1) (the engine's ``Config`` rule), else raise."""
+    beta = check_nonnegative(name, value)
+    if beta >= 1.0:
+        raise TheoryArgumentError(f"{name}={value!r}: must be in [0, 1)")
+    return beta
+
+
 # --------------------------------------------------------------------------- two GD steps, closed form
 
 
@@ -481,6 +522,11 @@ class TwoStepGD:
     overlap_beta: float
     overlap_a: float
     beta_projection: float
+
+    @property
+    def sigma1_eig(self) -> float:
+        """Top eigenvalue of W_2ᵀW_2: ``sigma1²`` (``sigma1`` is a singular value)."""
+        return self.sigma1**2
 
 
 def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
@@ -517,3 +563,6 @@ def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", 
     ov_a = (s4 - h * d) / (s2 * (s2 + h)) if spiked else 0.0
     return TwoStepGD(lr=lr, spike_strength_sq=s2, sigma1=sigma1, overlap_beta=ov_b, overlap_a=ov_a,
                      beta_projection=proj)
+
+
+__dir__ = public_dir(__name__)

@@ -3,13 +3,15 @@
 Everything takes a plain matrix or eigenvalue array (float64 internally) and raises
 `SpectralInputError` (a ValueError) naming the problem on bad input. The bootstrap and the likelihood
 ratios (which need scipy.stats and tqdm) are imported on first use, so that a training run, which needs
-neither, starts without them.
+neither, starts without them. `analyse` is the one-call entry: every diagnostic of one matrix in a
+`Report` (what ``htcore spectrum FILE`` prints).
 """
 
 import importlib
 from typing import Any
 
 from htcore.checks import SpectralInputError
+from theory.display import public_dir
 
 from .classify import Classification, classify
 from .fit import MIN_TAIL, PowerLawFit, hill_alpha, ks_alpha, powerlaw_fit
@@ -38,11 +40,14 @@ __all__ = [
     "RandomBaselines",
     "mp_fit",
     "random_baselines",
+    "Report",
+    "analyse",
 ]
 
 #: Names imported on first access (PEP 562): name → submodule.
 _LAZY = {"BootstrapResult": "bootstrap", "bootstrap_pvalue": "bootstrap",
-         "LikelihoodRatio": "compare", "compare_distributions": "compare"}
+         "LikelihoodRatio": "compare", "compare_distributions": "compare",
+         "Report": "report", "analyse": "report"}
 
 
 def __getattr__(name: str) -> Any:
@@ -53,5 +58,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__dir__ = public_dir(__name__)

@@ -9,6 +9,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from htcore.checks import SpectralInputError, positive_sorted
+from theory.display import public_dir, short_repr
 
 from ._kernels import _bootstrap_distances
 from .fit import PowerLawFit
@@ -29,6 +30,9 @@ class BootstrapResult:
     n_boot: int
     D: float
     D_boot: np.ndarray
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("pvalue", "n_boot", "D", "D_boot"))
 
 
 def _uniforms(seed: int, n_boot: int, n: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,3 +75,6 @@ def bootstrap_pvalue(evals: Any, fit: PowerLawFit, n_boot: int = 1000, seed: int
             bar.update(stop - start)
     return BootstrapResult(pvalue=float(np.mean(D_boot >= fit.D)), n_boot=int(n_boot), D=fit.D,
                            D_boot=D_boot)
+
+
+__dir__ = public_dir(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from theory.display import public_dir, short_value
 from theory.htsr import Phase, alpha_class, phase
 
 from .fit import PowerLawFit, powerlaw_fit
@@ -23,6 +24,11 @@ class Classification:
     mp: MPFit
     fit: PowerLawFit
 
+    def __repr__(self) -> str:
+        return (f"Classification(phase={self.phase.value!r}, alpha_class={self.alpha_class!r}, "
+                f"fit.alpha={short_value(self.fit.alpha)}, mp.n_spikes={self.mp.n_spikes}, "
+                f"mp.bulk_ks={short_value(self.mp.bulk_ks)}, mp.zero_fraction={short_value(self.mp.zero_fraction)})")
+
 
 def classify(evals: Any, shape: tuple[int, int], variance: float | None = None,
              margin: float = DEFAULT_MARGIN) -> Classification:
@@ -39,3 +45,6 @@ def classify(evals: Any, shape: tuple[int, int], variance: float | None = None,
     fit = powerlaw_fit(evals)
     label = phase(mp.zero_fraction, mp.n_spikes, min(mp.shape), mp.bulk_ks, fit.alpha)
     return Classification(phase=label, alpha_class=alpha_class(fit.alpha), mp=mp, fit=fit)
+
+
+__dir__ = public_dir(__name__)

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import integrate, optimize, special, stats
 
 from htcore.checks import SpectralInputError, positive_sorted
+from theory.display import public_dir
 
 from .fit import PowerLawFit
 
@@ -148,3 +149,6 @@ def compare_distributions(evals: Any, fit: PowerLawFit) -> dict[str, LikelihoodR
         "lognormal": _ratio("lognormal", pl, ln_ll, ln_p, False),
         "truncated_power_law": _ratio("truncated_power_law", pl, tpl_ll, tpl_p, True),
     }
+
+
+__dir__ = public_dir(__name__)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from htcore.checks import SpectralInputError, check_not_constant, positive_sorted
+from theory.display import public_dir
 from theory.hill import hill_tail_alpha
 from theory.htsr import ALPHA_UNINFORMATIVE
 
@@ -171,3 +172,6 @@ def ks_alpha(evals: Any) -> float:
     """
     x, logs, T, _ = _prepared(evals)
     return float(_ks_search(logs, T, np.arange(x.size - 1, dtype=np.int64))[1])
+
+
+__dir__ = public_dir(__name__)

@@ -10,6 +10,7 @@ from numba import njit
 from scipy.linalg import lapack
 
 from htcore.checks import SpectralInputError, as_finite_matrix, roundoff_tolerance
+from theory.display import public_dir
 
 __all__ = ["esd", "esd_and_top", "overlaps", "stable_rank", "top_singular"]
 
@@ -245,3 +246,6 @@ def overlaps(W: Any, M: Any) -> tuple[np.ndarray, np.ndarray]:
     Ua, _, Vat = np.linalg.svd(A, full_matrices=False)
     Ub, _, Vbt = np.linalg.svd(B, full_matrices=False)
     return (Ua.T @ Ub) ** 2, (Vat @ Vbt.T) ** 2
+
+
+__dir__ = public_dir(__name__)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from htcore.checks import SpectralInputError, as_finite_matrix, positive_sorted
+from theory.display import public_dir, short_repr, short_value
 from theory.rmt import TW1_MEAN, TW1_STD, mp_density, mp_eigen_edges, mp_singular_edges, tw_scale
 
 from .fit import PowerLawFit, hill_alpha, powerlaw_fit
@@ -54,6 +55,10 @@ class MPFit:
     def n_spikes(self) -> int:
         """Number of eigenvalues above `threshold`."""
         return int(self.spikes.size)
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("shape", "variance", "singular_edges", "tw_scale", "n_spikes", "spikes", "bulk_ks",
+                                 "n_zeros"))
 
 
 @lru_cache(maxsize=64)
@@ -155,6 +160,11 @@ class RandomBaselines:
     gaussian_hill: float
     permuted_hill: float
 
+    def __repr__(self) -> str:
+        return (f"RandomBaselines(gaussian.alpha={short_value(self.gaussian.alpha)}, "
+                f"permuted.alpha={short_value(self.permuted.alpha)}, gaussian_hill={short_value(self.gaussian_hill)}, "
+                f"permuted_hill={short_value(self.permuted_hill)})")
+
 
 def random_baselines(W: Any, seed: int = 0) -> RandomBaselines:
     """α of the null models of W: a Gaussian matrix of W's shape and W with its entries permuted.
@@ -169,3 +179,6 @@ def random_baselines(W: Any, seed: int = 0) -> RandomBaselines:
     permuted = esd(p_rng.permutation(A.ravel()).reshape(A.shape))
     return RandomBaselines(gaussian=powerlaw_fit(gaussian), permuted=powerlaw_fit(permuted),
                            gaussian_hill=hill_alpha(gaussian), permuted_hill=hill_alpha(permuted))
+
+
+__dir__ = public_dir(__name__)

@@ -1,4 +1,10 @@
-"""One-call analysis of a weight matrix and its text table (the logic behind `htcore spectrum FILE`)."""
+"""One-call analysis of a weight matrix and its text table (the logic behind `htcore spectrum FILE`).
+
+`analyse` (also `htcore.spectral.analyse`) runs every diagnostic of `htcore.spectral` on one matrix and
+returns a `Report`; `format_table` prints it. The power law is judged as Clauset, Shalizi & Newman (2009,
+SIAM Review 51, 661) prescribe: rejected when the bootstrap goodness-of-fit p ≤ `POWER_LAW_REJECT_P`, and
+a rejected fit supports no heavy-tail claim (`Report.phase`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from htcore.checks import SpectralInputError, as_finite_matrix
+from theory.display import public_dir, short_value
+from theory.htsr import Phase
 
 from .bootstrap import BootstrapResult, bootstrap_pvalue
 from .classify import Classification, classify
@@ -18,16 +26,27 @@ from .fit import hill_alpha
 from .linalg import esd
 from .mp import RandomBaselines, random_baselines
 
-__all__ = ["RUN_WEIGHTS", "Report", "analyse", "format_table", "load_matrix"]
+__all__ = ["POWER_LAW_REJECT_P", "RUN_WEIGHTS", "Report", "analyse", "format_table", "load_matrix"]
 
 #: Array read from a saved run directory (`htcore run` writes weights.npz with the final W).
 RUN_WEIGHTS = ("weights.npz", "W")
+#: The power law is rejected when the bootstrap goodness-of-fit p-value is at most this (the conservative
+#: threshold of Clauset, Shalizi & Newman 2009, §4.1).
+POWER_LAW_REJECT_P = 0.1
 
 
 @dataclass(frozen=True)
 class Report:
     """Everything `analyse` measured: the ESD, Hill α, the classification (MP fit + KS power-law fit),
-    the bootstrap p-value, the likelihood-ratio tests and the random baselines."""
+    the bootstrap p-value, the likelihood-ratio tests and the random baselines.
+
+    ``source`` names the matrix, ``shape`` = (h, d); ``evals``: ascending eigenvalues of the smaller Gram
+    of W (unnormalised, as `esd`; singular values are their square roots); ``alpha_hill``: Hill α at the
+    median xmin; ``classification``: the phase from the MP fit and the KS fit alone (`classify`);
+    ``bootstrap``: the fit's goodness-of-fit p-value; ``ratios``: power law vs each alternative;
+    ``baselines``: the same fits on a Gaussian and a permuted matrix. The verdicts: `power_law_rejected`
+    and `phase`.
+    """
 
     source: str
     shape: tuple[int, int]
@@ -37,6 +56,24 @@ class Report:
     bootstrap: BootstrapResult
     ratios: dict[str, LikelihoodRatio]
     baselines: RandomBaselines
+
+    @property
+    def power_law_rejected(self) -> bool:
+        """The bootstrap rejects the power-law fit: p ≤ `POWER_LAW_REJECT_P` (Clauset et al. 2009)."""
+        return bool(self.bootstrap.pvalue <= POWER_LAW_REJECT_P)
+
+    @property
+    def phase(self) -> Phase:
+        """The HT-SR phase: the classification's, except that a heavy-tailed call resting on a rejected
+        power law becomes bulk-decay (a non-MP bulk without a power-law tail, `theory.htsr.phase` rule 4)."""
+        cls = self.classification.phase
+        return Phase.BULK_DECAY if cls is Phase.HEAVY_TAILED and self.power_law_rejected else cls
+
+    def __repr__(self) -> str:
+        return (f"Report(source={self.source!r}, shape={self.shape}, evals={short_value(self.evals)}, "
+                f"alpha_hill={short_value(self.alpha_hill)}, alpha_ks={short_value(self.classification.fit.alpha)}, "
+                f"bootstrap_p={short_value(self.bootstrap.pvalue)}, power_law_rejected={self.power_law_rejected}, "
+                f"phase={self.phase.value!r}, ratios={sorted(self.ratios)})")
 
 
 def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
@@ -71,9 +108,29 @@ def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
 
 def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",
             progress: bool | None = None) -> Report:
-    """Full spectral analysis of the matrix W (h×d): ESD, α Hill, MP fit and spikes, KS power-law fit,
-    bootstrap p-value (`n_boot` replicates), likelihood-ratio tests, random baselines and HT-SR
-    phase. `seed` seeds the bootstrap and the baselines (children of one SeedSequence)."""
+    """Full spectral analysis of a weight matrix W (h×d, any real 2-D array; float64 inside), in one call.
+
+    Computes, on the ESD λ (ascending eigenvalues of the smaller Gram of W, unnormalised; singular values
+    σ = √λ), each with the function of `htcore.spectral` named:
+
+    - ``alpha_hill``: Hill α with xmin at the median eigenvalue (`hill_alpha`);
+    - ``classification``: the Marchenko–Pastur fit (`mp_fit`: variance by median matching, bulk edges,
+      spikes above the edge plus a Tracy–Widom margin, zero fraction, KS distance of the bulk to MP), the
+      continuous power-law fit of the tail at the KS-optimal xmin (`powerlaw_fit`, Clauset et al. 2009)
+      and the HT-SR phase from both (`classify`, rules in `theory.htsr.phase`);
+    - ``bootstrap``: goodness-of-fit p-value of that power law from `n_boot` synthetic samples
+      (`bootstrap_pvalue`); p ≤ `POWER_LAW_REJECT_P` rejects it (`Report.power_law_rejected`);
+    - ``ratios``: likelihood-ratio tests of the power law against exponential, log-normal and truncated
+      power-law tails (`compare_distributions`);
+    - ``baselines``: the KS and Hill α of a Gaussian matrix of W's shape and of W with its entries
+      permuted (`random_baselines`).
+
+    Returns a `Report`; its `phase` is the verdict (heavy-tailed only when the power law is not rejected)
+    and `format_table` prints it. `seed` seeds the bootstrap and the baselines (children of one
+    SeedSequence), so the report depends only on (W, n_boot, seed). `source` is the name printed for the
+    matrix; `progress` shows a bootstrap bar (default: for long runs). Raises `SpectralInputError` for
+    anything but a finite non-empty 2-D array.
+    """
     A = as_finite_matrix(W)
     evals = esd(A)
     cls = classify(evals, A.shape)
@@ -102,13 +159,19 @@ def _rows(r: Report) -> list[tuple[str, str]]:
         ("xmin, n_tail, D", f"{fit.xmin:.6g}, {fit.n_tail}/{fit.n_total}, {fit.D:.4f}"),
         ("fit reliable", "yes" if fit.reliable else f"no: {fit.reason}"),
         ("bootstrap p", f"{r.bootstrap.pvalue:.3f}  ({r.bootstrap.n_boot} replicates)"),
+        ("power law", f"{'rejected' if r.power_law_rejected else 'not rejected'} (p = {r.bootstrap.pvalue:.3f}"
+                      f"{' ≤' if r.power_law_rejected else ' >'} {POWER_LAW_REJECT_P:g}, Clauset et al. 2009)"),
     ]
+    if r.power_law_rejected:  # a rejected fit is no evidence for a tail: its α class and reliability go
+        rows = [row for row in rows if row[0] != "fit reliable"]
+        rows = [(name, value.replace(f"({r.classification.alpha_class})", "(no class: power law rejected)"))
+                if name == "alpha KS" else (name, value) for name, value in rows]
     rows += [(f"LR vs {name}", f"R={lr.R:.4g}  p={lr.pvalue:.3g}  → {lr.favoured}")
              for name, lr in r.ratios.items()]
     rows += [
         ("baseline alpha KS", f"Gaussian {base.gaussian.alpha:.4g}, permuted {base.permuted.alpha:.4g}"),
         ("baseline alpha Hill", f"Gaussian {base.gaussian_hill:.4g}, permuted {base.permuted_hill:.4g}"),
-        ("phase", r.classification.phase.value),
+        ("phase", r.phase.value),
     ]
     return rows
 
@@ -118,3 +181,6 @@ def format_table(report: Report) -> str:
     rows = _rows(report)
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+__dir__ = public_dir(__name__)

@@ -26,7 +26,7 @@ IDEAL = [
 
 @pytest.mark.parametrize("opt, lr, sigma1, overlap, q", IDEAL)
 def test_idealised_section7_values(opt, lr, sigma1, overlap, q):
-    p = predict_one_step(opt, lr, **SIZES, readout_A=1.0, readout_abar=math.sqrt(2 / math.pi), c_L=2.0)
+    p = predict_one_step(opt, lr, **SIZES, readout_scale=1.0, readout_abar=math.sqrt(2 / math.pi), c_L=2.0)
     assert abs(p.sigma1 / sigma1 - 1) < 1e-3
     # overlaps are printed with 3 decimals: relative 1e-3 of the rounded value is below the rounding
     # itself (±5e-4), so they are compared to the printed precision
@@ -62,7 +62,7 @@ def test_bbp_no_f0_gd_closed_form():
     mu1, t = activation_stats("tanh").mu1, teacher_stats("softplus", 0.3)
     norm_a = math.sqrt(h * A)
     want = (h * d) ** 0.75 / (c_L * mu1 * norm_a * math.sqrt(t.mu1_star**2 + d * t.ey2 / n))
-    got = bbp_lr("gd", n=n, d=d, h=h, readout_A=A, c_L=c_L, f0=False)
+    got = bbp_lr("gd", n=n, d=d, h=h, readout_scale=math.sqrt(A), c_L=c_L, f0=False)
     assert abs(got / want - 1) < 1e-12
     # no-f0 Adam ≈ (hd)^(−¼)/√q when √(hd)(1 − q) ≪ hd q
     q = predict_one_step("adam", 1.0, **SIZES, f0=False).signal_fraction
@@ -115,7 +115,7 @@ def test_no_f0_limit_formula():
     # A = 1e-12 and η·1e6 leave θ unchanged while the f0 terms scale as √A → 0
     for opt, lr in (("gd", 3000.0), ("adam", 0.5)):
         limit = predict_one_step(opt, lr, **SIZES, f0=False)
-        tiny_a = predict_one_step(opt, lr * (1e6 if opt == "gd" else 1.0), **SIZES, readout_A=1e-12)
+        tiny_a = predict_one_step(opt, lr * (1e6 if opt == "gd" else 1.0), **SIZES, readout_scale=1e-6)
         assert tiny_a.sigma1 == pytest.approx(limit.sigma1, rel=1e-5)
         assert tiny_a.overlap_beta == pytest.approx(limit.overlap_beta, rel=1e-5)
 
@@ -153,7 +153,7 @@ def _plugin_args():
         (lambda: predict_one_step("gd", 1.0, n=10, d=10.0, h=10), "d"),
         (lambda: predict_one_step("gd", 1.0, n=10, d=10, h=-3), "h"),
         (lambda: predict_one_step("gd", 1.0, **SIZES, c_L=0.0), "c_L"),
-        (lambda: predict_one_step("gd", 1.0, **SIZES, readout_A=0.0), "readout_A"),
+        (lambda: predict_one_step("gd", 1.0, **SIZES, readout_scale=0.0), "readout_scale"),
         (lambda: predict_one_step("adam", 1.0, **SIZES, readout_abar=1.5), "readout_abar"),
         (lambda: predict_one_step("gd", 1.0, **SIZES, f0="no"), "f0"),
         (lambda: predict_one_step("gd", 1.0, **SIZES, activation="sigmoid"), "activation"),

@@ -109,7 +109,7 @@ def default_seed():
     preds = {}
     for opt, lrs in DEFAULT_LRS.items():
         preds[("plug", opt)] = plugin_one_step(opt, np.array(lrs), W0, a, X, y, beta=beta)
-        preds[("asym", opt)] = predict_one_step(opt, np.array(lrs), **DEFAULT, readout_A=a @ a / a.size,
+        preds[("asym", opt)] = predict_one_step(opt, np.array(lrs), **DEFAULT, readout_scale=math.sqrt(a @ a / a.size),
                                                 readout_abar=np.abs(a).mean())
     return dict(sims=sims, preds=preds)
 

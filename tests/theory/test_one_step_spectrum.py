@@ -321,7 +321,7 @@ def test_asymptotic_law_readout_scale_is_a_learning_rate_scale_without_f0():
     """No f0: the GD step depends on (η, A) only through η√A (θ ∝ η√A, remainder t²a_i² ∝ η²A, residual
     free of A), so the law at (η, A = 4) is the law at (2η, A = 1) — an exact identity of the equations."""
     eta = 3.0 * theory.bbp_lr("gd", **SIZES, f0=False)
-    a4 = one_step_spectrum("gd", eta, **SIZES, readout_A=4.0, f0=False)
+    a4 = one_step_spectrum("gd", eta, **SIZES, readout_scale=2.0, f0=False)
     a1 = one_step_spectrum("gd", 2.0 * eta, **SIZES, f0=False)
     assert a4.bulk_edges[1] == pytest.approx(a1.bulk_edges[1], rel=1e-9)
     np.testing.assert_allclose(a4.outliers, a1.outliers, rtol=1e-8)

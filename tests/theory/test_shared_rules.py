@@ -145,7 +145,8 @@ def _top_level_definitions(tree: ast.Module) -> dict[str, ast.AST]:
             out |= {t.id: node.value for t in node.targets if isinstance(t, ast.Name)}
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             out[node.target.id] = node.value
-    out.pop("__all__", None)
+    for hook in ("__all__", "__dir__"):  # module protocol names every module may define
+        out.pop(hook, None)
     return out
 
 

@@ -114,7 +114,8 @@ def test_decay_freezes_later_steps():
     (dict(seed=-1), "seed"),
     (dict(activation="sigmoid"), "activation"),
     (dict(teacher="cubic"), "teacher"),
-    (dict(adam_betas=(1.0, 0.999)), "adam_betas"),
+    (dict(adam_beta1=1.0), "adam_beta1"),
+    (dict(adam_beta2=-0.1), "adam_beta2"),
     (dict(n=0), "n"),
 ])
 def test_argument_errors(kwargs, field):

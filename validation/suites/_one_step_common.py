@@ -117,7 +117,8 @@ def predict(s: Draw, optimizer: str, lrs: np.ndarray) -> tuple[list[dict], list[
     h, d = s.W0.shape
     plug = theory.plugin_one_step(optimizer, lrs, s.W0, s.a, s.X, s.y, beta=s.beta)
     asym = theory.predict_one_step(optimizer, lrs, n=s.X.shape[0], d=d, h=h,
-                                   readout_A=float(s.a @ s.a) / h, readout_abar=float(np.abs(s.a).mean()))
+                                   readout_scale=math.sqrt(float(s.a @ s.a) / h),
+                                   readout_abar=float(np.abs(s.a).mean()))
     return [_fields(plug, i) for i in range(lrs.size)], [_fields(asym, i) for i in range(lrs.size)]
 
 

@@ -88,7 +88,7 @@ def plugin_draws(d: int, seed: int, count: int) -> dict:
         for opt, keys in out.items():
             lr = MULTIPLE * critical_lr(opt, d)
             plug = theory.plugin_one_step(opt, lr, W0, a, X, y, beta=beta, law=False)
-            asym = theory.predict_one_step(opt, lr, **sz, readout_A=float(a @ a) / h,
+            asym = theory.predict_one_step(opt, lr, **sz, readout_scale=math.sqrt(float(a @ a) / h),
                                            readout_abar=float(np.abs(a).mean()), law=False)
             for key in keys:
                 relative = next(r for _, o, k, r, _ in QUANTITIES if (o, k) == (opt, key))

@@ -15,6 +15,7 @@ GD's Frobenius norm; for Adam's Frobenius norm the ε = 1e-8 softening of the si
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,11 +45,11 @@ def simulate(d: int, seed: int) -> dict:
     """Measured and predicted crossover learning rates of both optimizers for one seed."""
     s = draw(d, seed)
     w0 = _norms(s.W0)
-    A = float(s.a @ s.a) / s.a.size
+    scale = math.sqrt(float(s.a @ s.a) / s.a.size)  # RMS of the realised readout, √A
     out: dict = {"seed": seed}
     for optimizer in theory.one_step.OPTIMIZERS:
         delta = _norms(step(s, optimizer, 1.0) - s.W0)
-        predicted = lr_scales(optimizer, **sizes(d), readout_A=A)
+        predicted = lr_scales(optimizer, **sizes(d), readout_scale=scale)
         out[optimizer] = {norm: {"measured": w0[norm] / delta[norm], "predicted": getattr(predicted, norm)}
                           for norm in NORMS}
     return out
