@@ -55,33 +55,6 @@ def test_the_fence_pattern_finds_blocks():
     assert python_blocks(ROOT / "README.md"), "README.md has no ```python block: the tour lost its code"
 
 
-#: The notebook API the README's tour uses ("object.attribute"), merged from another branch. Until every
-#: name exists, a block that fails *only* with an AttributeError naming a missing one is an expected
-#: failure (xfail, with the names); any other failure fails. Once they exist this changes nothing.
-NOTEBOOK_API = ("htcore.predict_one_step", "htcore.one_step_spectrum", "htcore.predict_trajectory",
-                "htcore.spectral.analyse", "htcore.Config.theory_arguments", "theory.OneStepSpectrum.bulk_edges_eig",
-                "theory.OneStepSpectrum.outliers_eig")
-
-
-def missing_api() -> list[str]:
-    import importlib
-
-    missing = []
-    for dotted in NOTEBOOK_API:
-        module, *attributes = dotted.split(".")
-        obj = importlib.import_module(module)
-        for i, name in enumerate(attributes):
-            try:
-                obj = getattr(obj, name)
-            except AttributeError:
-                try:  # a subpackage not imported yet (htcore.spectral)
-                    obj = importlib.import_module(".".join([module, *attributes[:i + 1]]))
-                except ImportError:
-                    missing.append(dotted)
-                    break
-    return missing
-
-
 @pytest.mark.parametrize("path", files_with_blocks(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_python_blocks_run(path, tmp_path):
     blocks = python_blocks(path)
@@ -89,11 +62,6 @@ def test_python_blocks_run(path, tmp_path):
            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     proc = subprocess.run([sys.executable, "-c", RUNNER, str(path.relative_to(ROOT))], input=json.dumps(blocks),
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
-    if proc.returncode != 0:
-        missing = [name for name in missing_api() if name.rsplit(".", 1)[1] in proc.stderr]
-        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
-        if missing and last.startswith("AttributeError"):
-            pytest.xfail(f"{path.name}: notebook API not merged yet ({', '.join(missing)}): {last}")
     assert proc.returncode == 0, f"{path.name}:\n{proc.stdout}\n{proc.stderr}"
     assert proc.stdout.count("ok: block") == len(blocks)
 
