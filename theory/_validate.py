@@ -6,15 +6,21 @@ argument, repeats the value that was given and states what is allowed.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
-from collections.abc import Iterable
-from typing import Any
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import fields, is_dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
 __all__ = [
     "TheoryArgumentError",
     "check_positive_int",
+    "check_nonnegative_int",
     "check_positive",
     "check_nonnegative",
     "check_nonnegative_array",
@@ -22,28 +28,63 @@ __all__ = [
     "check_choice",
     "check_matrix",
     "check_vector",
+    "check_pair",
+    "check_real",
+    "check_real_array",
+    "check_memory",
+    "available_memory",
+    "finite_result",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class TheoryArgumentError(ValueError):
     """Invalid argument passed to a :mod:`theory` function.
 
     Subclass of ``ValueError``; the message always has the form
-    ``"<name>=<value given>: <what is allowed>"``.
+    ``"<name>=<value given>: <what is allowed>"``. ``name`` is the argument's name (None when the
+    error is about several arguments together).
     """
+
+    def __init__(self, message: str, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 def _fail(name: str, value: Any, allowed: str) -> TheoryArgumentError:
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."
-    return TheoryArgumentError(f"{name}={text}: {allowed}")
+    return TheoryArgumentError(f"{name}={text}: {allowed}", name)
+
+
+def _real_array(name: str, value: Any, allowed: str) -> np.ndarray:
+    """``value`` as a float64 array if it holds real numbers (ints or floats; bools, strings, complex
+    numbers, objects and ragged sequences are rejected), else raise naming ``name``."""
+    if isinstance(value, (str, bytes)):
+        raise _fail(name, value, allowed)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested sequences
+        raise _fail(name, value, f"{allowed} (got a ragged or non-numeric sequence)") from None
+    if arr.dtype.kind not in "iuf":
+        raise _fail(name, value if arr.ndim == 0 else f"array of dtype {arr.dtype}",
+                    f"{allowed} (got dtype {arr.dtype}; real numbers only)")
+    return arr.astype(float, copy=False)
 
 
 def check_positive_int(name: str, value: Any) -> int:
     """Return ``value`` as ``int`` if it is a positive integer (bools rejected), else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise _fail(name, value, "must be a positive integer")
+    return int(value)
+
+
+def check_nonnegative_int(name: str, value: Any) -> int:
+    """Return ``value`` as ``int`` if it is an integer >= 0 (bools rejected), else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise _fail(name, value, "must be an integer >= 0")
     return int(value)
 
 
@@ -82,10 +123,7 @@ def check_nonnegative(name: str, value: Any) -> float:
 def check_nonnegative_array(name: str, value: Any) -> np.ndarray:
     """Return ``value`` as a float array if every entry is finite and >= 0 (scalars allowed)."""
     allowed = "must be a finite real number >= 0 or an array of them"
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise _fail(name, value, allowed) from None
+    arr = _real_array(name, value, allowed)
     if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise _fail(name, value, allowed)
     return arr
@@ -111,7 +149,7 @@ def check_choice(name: str, value: Any, allowed: Iterable[str]) -> str:
 
 def check_matrix(name: str, value: Any, shape: tuple[int | None, int | None] = (None, None)) -> np.ndarray:
     """Return ``value`` as a finite 2-D float array, optionally with a required shape."""
-    arr = np.asarray(value, dtype=float)
+    arr = _real_array(name, value, "must be a non-empty finite real 2-D array")
     if arr.ndim != 2 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise _fail(name, f"array of shape {arr.shape}", "must be a non-empty finite 2-D array")
     for axis, want in enumerate(shape):
@@ -122,9 +160,196 @@ def check_matrix(name: str, value: Any, shape: tuple[int | None, int | None] = (
 
 def check_vector(name: str, value: Any, length: int | None = None) -> np.ndarray:
     """Return ``value`` as a finite 1-D float array, optionally with a required length."""
-    arr = np.asarray(value, dtype=float)
+    arr = _real_array(name, value, "must be a non-empty finite real 1-D array")
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise _fail(name, f"array of shape {arr.shape}", "must be a non-empty finite 1-D array")
     if length is not None and arr.shape[0] != length:
         raise _fail(name, f"array of shape {arr.shape}", f"must have length {length}")
     return arr
+
+
+def check_real(name: str, value: Any) -> float:
+    """Return ``value`` as ``float`` if it is a finite real number (bools and strings rejected), else raise."""
+    return _as_real(name, value, "must be a finite real number")
+
+
+def check_real_array(name: str, value: Any, *, finite: bool = True) -> np.ndarray:
+    """Return ``value`` as a float64 array of real numbers (any sign, any shape, scalars allowed; finite
+    unless ``finite=False``), else raise."""
+    allowed = "must be a finite real number or an array of them" if finite else "must be real numbers"
+    arr = _real_array(name, value, allowed)
+    if finite and not np.all(np.isfinite(arr)):
+        raise _fail(name, value, allowed)
+    return arr
+
+
+def check_pair(name: str, value: Any, low: float, high: float) -> tuple[float, float]:
+    """Return ``value`` as two floats if it is a sequence of exactly two real numbers in ``[low, high)``."""
+    allowed = f"must be two real numbers in [{low:g}, {high:g})"
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise _fail(name, value, allowed)
+    out = tuple(_as_real(name, x, allowed) for x in value)
+    if not all(low <= x < high for x in out):
+        raise _fail(name, value, allowed)
+    return out[0], out[1]
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation: psutil's ``available`` when installed, else
+    ``MemAvailable`` of /proc/meminfo (Linux), else the physical memory (``os.sysconf``); None if unknown."""
+    try:
+        import psutil  # optional
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"  # pragma: no cover
+
+
+class _TooLarge(TheoryArgumentError):
+    """Sizes whose arrays would not fit in memory (passed through :func:`finite_result` unchanged)."""
+
+
+def check_memory(what: str, nbytes: float, name: str | None = None) -> None:
+    """Raise before allocating when ``nbytes`` (estimated from the shapes a function allocates) exceed
+    the available memory; ``what`` names the sizes responsible (e.g. ``"h=10**12"``)."""
+    avail = available_memory()
+    if avail is not None and nbytes > avail:
+        raise _TooLarge(
+            f"{what}: too large for this machine: needs about {_bytes(nbytes)} of memory, "
+            f"{_bytes(avail)} available", name)
+
+
+# --------------------------------------------------------------------------- finite results
+
+
+def _nonfinite_field(value: Any, path: str, allow_inf: bool) -> str | None:
+    """The dotted path of the first non-finite number in ``value`` (a number, array, dataclass, tuple or
+    list; None, strings, bools and private fields are skipped), or None when all are finite."""
+    if value is None or isinstance(value, (str, bool, np.bool_)):
+        return None
+    if is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            if not f.name.startswith("_"):
+                found = _nonfinite_field(getattr(value, f.name), f"{path}.{f.name}" if path else f.name, allow_inf)
+                if found:
+                    return found
+        return None
+    if isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            found = _nonfinite_field(item, f"{path}[{i}]", allow_inf)
+            if found:
+                return found
+        return None
+    if isinstance(value, (numbers.Real, np.ndarray)):
+        arr = np.asarray(value)
+        if arr.dtype.kind == "f":
+            bad = np.isnan(arr) if allow_inf else ~np.isfinite(arr)
+            if bad.any():
+                return path or "result"
+    return None
+
+
+def _culprit(bound: inspect.BoundArguments) -> tuple[str, Any]:
+    """The user's numeric argument farthest from 1 in orders of magnitude (the likely cause of an
+    overflow), among the real numbers and real arrays passed or defaulted."""
+    best, best_score = ("", None), -1.0
+    for name, value in bound.arguments.items():
+        if isinstance(value, (bool, np.bool_, str)) or value is None:
+            continue
+        try:
+            arr = np.abs(np.asarray(value, dtype=float))
+        except (TypeError, ValueError):
+            continue
+        arr = arr[np.isfinite(arr) & (arr > 0)]
+        score = float(np.max(np.abs(np.log10(arr)))) if arr.size else -1.0
+        if score > best_score:
+            best, best_score = (name, value), score
+    return best
+
+
+def _overflow_error(func: Callable, bound: inspect.BoundArguments, detail: str) -> TheoryArgumentError:
+    name, value = _culprit(bound)
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return TheoryArgumentError(
+        f"{name}={text}: makes the prediction overflow float64 ({detail}); "
+        f"the formulas hold only where every quantity stays finite: use a smaller {name}", name)
+
+
+def finite_result(func: F | None = None, *, allow_inf: bool = False) -> Any:
+    """Decorator of the public :mod:`theory` functions: a non-finite number is never returned.
+
+    The function runs with NumPy's floating-point warnings silenced (its values are unchanged); if it
+    overflows (``OverflowError``, or an internal argument check fails on a quantity the user did not pass)
+    or a linear-algebra routine fails on the overflowed values, or returns a NaN or inf (inf is allowed
+    with ``allow_inf=True``, where the docstring promises it), a
+    :class:`TheoryArgumentError` names the user's argument most likely responsible — the one farthest
+    from 1 in orders of magnitude — and says that it makes the prediction overflow. Only the outermost
+    decorated call judges (a public function calling another one names its own caller's arguments).
+    """
+    if func is None:
+        return functools.partial(finite_result, allow_inf=allow_inf)
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if getattr(_NESTING, "depth", 0):
+            return func(*args, **kwargs)
+        _NESTING.depth = 1
+        try:
+            return _judged(func, signature, allow_inf, args, kwargs)
+        finally:
+            _NESTING.depth = 0
+
+    return wrapper
+
+
+#: Whether a :func:`finite_result` call is already running in this thread.
+_NESTING = threading.local()
+
+
+def _judged(func: Callable, signature: inspect.Signature, allow_inf: bool, args: tuple, kwargs: dict) -> Any:
+    """``func(*args, **kwargs)`` judged by the rules of :func:`finite_result`."""
+    with np.errstate(all="ignore"):
+        try:
+            out = func(*args, **kwargs)
+        except (OverflowError, FloatingPointError, np.linalg.LinAlgError) as err:
+            raise _overflow_error(func, _bind(signature, args, kwargs), str(err)) from None
+        except TheoryArgumentError as err:
+            if err.name is None or err.name in signature.parameters or isinstance(err, _TooLarge):
+                raise
+            raise _overflow_error(func, _bind(signature, args, kwargs),
+                                  f"internal {err.name} is out of range") from None
+    bad = _nonfinite_field(out, "", allow_inf)
+    if bad:
+        raise _overflow_error(func, _bind(signature, args, kwargs), f"{bad} is not finite")
+    return out
+
+
+def _bind(signature: inspect.Signature, args: tuple, kwargs: dict) -> inspect.BoundArguments:
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound

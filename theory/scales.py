@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_choice, check_lr, check_positive, check_positive_int
+from ._validate import check_choice, check_lr, check_positive, check_positive_int, finite_result
 from .names import OPTIMIZERS
 from .one_step import _adam_constants
 from .rmt import spiked_sigma1
@@ -51,6 +51,7 @@ def _convert_factor(optimizer: str, d: int, c_L: float, c_L_ba: float) -> float:
     return c_L / (d * c_L_ba) if optimizer == "gd" else 1.0 / math.sqrt(d)
 
 
+@finite_result
 def lr_to_ba(lr: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float = 1.0) -> float | np.ndarray:
     """Convert a learning rate of this parameterisation to Ba et al.'s.
 
@@ -64,6 +65,7 @@ def lr_to_ba(lr: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float
     return float(out) if np.ndim(lr) == 0 else out
 
 
+@finite_result
 def lr_from_ba(lr_ba: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float = 1.0) -> float | np.ndarray:
     """Inverse of :func:`lr_to_ba`: GD ``η = d·η_Ba·c_L,Ba/c_L``; Adam ``η = √d·η_Ba``."""
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
@@ -88,6 +90,7 @@ def _adam_scales(s: AsymptoticSetup) -> tuple[float, float]:
     return (math.sqrt(s.h) + math.sqrt(s.d)) / unit_sigma1, 1.0
 
 
+@finite_result
 def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
               label_noise_std: float = 0.3, readout_A: float = 1.0, c_L: float = 2.0, f0: bool = True,
               parameterisation: str = "here", c_L_ba: float = 1.0) -> LearningRateScales:

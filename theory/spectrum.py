@@ -66,9 +66,11 @@ from ._validate import (
     TheoryArgumentError,
     check_choice,
     check_lr,
+    check_memory,
     check_nonnegative_array,
     check_positive,
     check_positive_int,
+    finite_result,
 )
 from .hermite import teacher_function
 from .hill import hill_alpha
@@ -173,6 +175,7 @@ def _small_stieltjes(z: np.ndarray, S: np.ndarray, T: np.ndarray, P: _Profile) -
     return (-1.0 / (z[:, None] * (1.0 + S @ P.A.T))) @ P.wa / P.h
 
 
+@finite_result
 def profile_stieltjes(z_real: Any, row_factors: Any, col_factors: Any, row_weights: Any = None,
                       col_weights: Any = None) -> np.ndarray:
     """Stieltjes transform ``m(x + i0)`` of the smaller Gram of a Gaussian matrix with variance profile
@@ -559,6 +562,7 @@ def _adam_plugin(lr: float, D: _Data, m: np.ndarray, K_law: tuple[np.ndarray, fl
     return _finish("adam", "plugin", lr, P, Mb, alpha)
 
 
+@finite_result
 def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
                              beta: Any = None, activation: str = "tanh", c_L: float = 2.0
                              ) -> OneStepSpectrum | list[OneStepSpectrum]:
@@ -573,6 +577,8 @@ def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_lr(lr)
     c_L = check_positive("c_L", c_L)
+    d = np.shape(W0)[-1] if np.ndim(W0) == 2 else 1
+    check_memory(f"W0 with d={d} columns", 8.0 * 4 * d * d, "W0")  # C, its eigenvectors, eigh's workspace
     D = _realise(W0, a, X, y, beta, activation)
     if opt == "gd":
         lamC, O = np.linalg.eigh(D.C)
@@ -707,6 +713,7 @@ def _adam_K_law(s: AsymptoticSetup, r2: np.ndarray, wr: np.ndarray, count: int =
     return dict(kappa=kappa, m=m, c=c, e=e, qf=qf, wq=wq, p=p, wp=wp)
 
 
+@finite_result
 def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                       teacher: str = "softplus", label_noise_std: float = 0.3, c_L: float = 2.0,
                       readout_A: float = 1.0, readout_abar: float | None = None, f0: bool = True
