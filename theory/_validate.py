@@ -303,7 +303,7 @@ def finite_result(func: F | None = None, *, allow_inf: bool = False) -> Any:
     """Decorator of the public :mod:`theory` functions: a non-finite number is never returned.
 
     The function runs with NumPy's floating-point warnings silenced (its values are unchanged); if it
-    overflows (``OverflowError``, or an internal argument check fails on a quantity the user did not pass)
+    overflows (``OverflowError``, or a public function it calls rejects a quantity the user did not pass)
     or a linear-algebra routine fails on the overflowed values, or returns a NaN or inf (inf is allowed
     with ``allow_inf=True``, where the docstring promises it), a
     :class:`TheoryArgumentError` names the user's argument most likely responsible — the one farthest
@@ -317,7 +317,11 @@ def finite_result(func: F | None = None, *, allow_inf: bool = False) -> Any:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if getattr(_NESTING, "depth", 0):
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except TheoryArgumentError as err:
+                err.nested = True  # raised by a public function the outer one called, on internal values
+                raise
         _NESTING.depth = 1
         try:
             return _judged(func, signature, allow_inf, args, kwargs)
@@ -339,7 +343,8 @@ def _judged(func: Callable, signature: inspect.Signature, allow_inf: bool, args:
         except (OverflowError, FloatingPointError, np.linalg.LinAlgError) as err:
             raise _overflow_error(func, _bind(signature, args, kwargs), str(err)) from None
         except TheoryArgumentError as err:
-            if err.name is None or err.name in signature.parameters or isinstance(err, _TooLarge):
+            internal = getattr(err, "nested", False) and err.name not in signature.parameters
+            if not internal or err.name is None or isinstance(err, _TooLarge):
                 raise
             raise _overflow_error(func, _bind(signature, args, kwargs),
                                   f"internal {err.name} is out of range") from None
