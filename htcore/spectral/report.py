@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from htcore.checks import SpectralInputError, as_finite_matrix
+from htcore.checks import SpectralInputError, as_finite_matrix, check_int
 
 from .bootstrap import BootstrapResult, bootstrap_pvalue
 from .classify import Classification, classify
@@ -75,6 +75,10 @@ def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",
     bootstrap p-value (`n_boot` replicates), likelihood-ratio tests, random baselines and HT-SR
     phase. `seed` seeds the bootstrap and the baselines (children of one SeedSequence)."""
     A = as_finite_matrix(W)
+    n_boot, seed = check_int("n_boot", n_boot, 1), check_int("seed", seed, 0)
+    if min(A.shape) < 2:
+        raise SpectralInputError(f"W has shape {A.shape}: the analysis needs at least 2 rows and 2 columns "
+                                 "(an ESD of one eigenvalue has no bulk and no tail)")
     evals = esd(A)
     cls = classify(evals, A.shape)
     boot_seed, base_seed = np.random.SeedSequence(seed).generate_state(2)
