@@ -26,6 +26,7 @@ import math
 import os
 import shlex
 import shutil
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -222,6 +223,12 @@ def _resume_note(args: argparse.Namespace) -> str:
     """Sweep and reproduce: finished runs are in the index; the same command resumes."""
     out = getattr(args, "resolved_out", None)
     kept = f"finished runs are kept in {str(out)!r}" if out else "nothing was started"
+    if out and args.command == "sweep":
+        with contextlib.suppress(ConfigError, OSError, sqlite3.Error):
+            with store.SweepStore.open_existing(out) as sweep:
+                counts = sweep.counts()
+            done = sum(counts.get(status, 0) for status in store.DONE_STATUSES)
+            kept = f"{done} of {sum(counts.values())} runs finished, kept in {str(out)!r}"
     return f"{kept}; resume with: {shlex.join(['htcore', *args.argv])}"
 
 
