@@ -37,8 +37,9 @@ def hill_tail_alpha(lam_sorted: np.ndarray, start: int) -> float:
     is 1). Raises :class:`TheoryArgumentError` when ``start`` is not an index of ``lam_sorted``.
     """
     lam_sorted = check_real_array("lam_sorted", lam_sorted)
-    if lam_sorted.ndim != 1:
-        raise TheoryArgumentError(f"lam_sorted=<array of shape {lam_sorted.shape}>: must be 1-D", "lam_sorted")
+    if lam_sorted.ndim != 1 or lam_sorted.size == 0:
+        raise TheoryArgumentError(f"lam_sorted=<array of shape {lam_sorted.shape}>: must be a non-empty 1-D array",
+                                  "lam_sorted")
     size = lam_sorted.shape[0]
     if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < size:
         raise TheoryArgumentError(f"start={start!r}: must be an index of the {size} sorted eigenvalues")

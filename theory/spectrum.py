@@ -66,6 +66,7 @@ from ._validate import (
     TheoryArgumentError,
     check_choice,
     check_lr,
+    check_matrix,
     check_memory,
     check_nonnegative_array,
     check_positive,
@@ -258,6 +259,8 @@ def _law_from_density(density: Callable[[np.ndarray], np.ndarray], top: float, n
     on = np.concatenate([[False], rho > thr, [False]])
     starts = np.nonzero(on[1:] & ~on[:-1])[0]
     ends = np.nonzero(on[:-1] & ~on[1:])[0] - 1
+    if starts.size == 0:  # no positive finite density on the grid: the profile's values overflowed
+        raise FloatingPointError(f"the eigenvalue law's density is not positive and finite anywhere on (0, {top:.3g}]")
     best = int(np.argmax([rho[a:b + 1].sum() for a, b in zip(starts, ends)]))
     i0, i1 = int(starts[best]), int(ends[best])
     upper = _refine_edge(density, xs[i1], xs[min(i1 + 1, len(xs) - 1)], True, thr)
@@ -577,7 +580,8 @@ def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_lr(lr)
     c_L = check_positive("c_L", c_L)
-    d = np.shape(W0)[-1] if np.ndim(W0) == 2 else 1
+    W0 = check_matrix("W0", W0)
+    d = W0.shape[1]
     check_memory(f"W0 with d={d} columns", 8.0 * 4 * d * d, "W0")  # C, its eigenvectors, eigh's workspace
     D = _realise(W0, a, X, y, beta, activation)
     if opt == "gd":

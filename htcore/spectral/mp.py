@@ -87,14 +87,14 @@ def _nonzero_esd(evals: Any, h: int, d: int) -> tuple[np.ndarray, int]:
     `evals` may hold the p eigenvalues of the smaller Gram or the max(h, d) of the larger one (whose
     extra max(h, d) − p values must be zero).
     """
-    size = np.size(evals)
+    x, zeros = positive_sorted(evals)
+    size = x.size + zeros
     p, big = min(h, d), max(h, d)
     if size not in (p, big):
-        raise SpectralInputError(f"{size} eigenvalues do not fit shape {(h, d)}: expected {p} or {big}")
-    x, zeros = positive_sorted(evals)
+        raise SpectralInputError(f"evals: {size} eigenvalues do not fit shape {(h, d)}: expected {p} or {big}")
     structural = size - p
     if zeros < structural:
-        raise SpectralInputError(f"{size} eigenvalues of the larger Gram of a {(h, d)} matrix need at "
+        raise SpectralInputError(f"evals: {size} eigenvalues of the larger Gram of a {(h, d)} matrix need at "
                                  f"least {structural} zeros, found {zeros}")
     return x, zeros - structural
 
