@@ -40,7 +40,8 @@ from htcore.config import Config, ConfigError, parse_assignment
 from htcore.train import PROBE_KEYS, Result, train
 
 __all__ = ["ArgParser", "BAD_INPUT_ERRORS", "EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERNAL_ERROR",
-           "EXIT_INTERRUPTED", "InputError", "PLUGIN_GROUP", "build_parser", "check_writable_dir", "main",
+           "EXIT_INTERRUPTED", "InputError", "PLUGIN_GROUP", "build_parser", "check_writable_dir",
+           "check_writable_file", "main",
            "positive_int", "run_command"]
 
 EXIT_INTERNAL_ERROR = 1
@@ -73,6 +74,8 @@ def check_writable_dir(path: str | Path, option: str) -> Path:
     """Create the directory `path` (and its parents) and write and delete a temporary file in it, so a
     command fails on an unusable output location before it computes anything; InputError otherwise."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{option}: {str(path)!r} is a file, not a directory")
     missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -82,6 +85,15 @@ def check_writable_dir(path: str | Path, option: str) -> Path:
     except OSError as err:
         _remove_empty_created_dirs()
         raise InputError(f"{option}: cannot write to {str(path)!r}: {err.strerror or err}") from None
+    return path
+
+
+def check_writable_file(path: str | Path, option: str) -> Path:
+    """`check_writable_dir` of the file's directory, and the file itself must not be a directory."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{option}: {str(path)!r} is a directory; give a file name")
+    check_writable_dir(path.parent, option)
     return path
 
 
@@ -236,7 +248,7 @@ def cmd_spectrum(args: argparse.Namespace) -> int:
     from htcore.spectral.report import analyse, format_table, load_matrix
 
     if args.plot:
-        check_writable_dir(Path(args.plot).parent, "--plot")
+        check_writable_file(args.plot, "--plot")
     report = analyse(load_matrix(args.file, args.key), n_boot=args.n_boot, seed=args.seed,
                      source=str(args.file), progress=False if args.quiet else None)
     print(format_table(report))
@@ -279,7 +291,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
     data = results.load_sweep(args.dir)
     if args.csv:
-        check_writable_dir(Path(args.csv).parent, "--csv")
+        check_writable_file(args.csv, "--csv")
     rows = results.summarize(data)
     print(results.format_summary(data, rows))
     if args.csv:

@@ -221,6 +221,8 @@ def available_memory() -> int | None:
 
 def _bytes(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if unit == "B" and n < 1024:
+            return f"{int(n)} B"
         if n < 1024 or unit == "PiB":
             return f"{n:.3g} {unit}"
         n /= 1024

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from htcore.checks import SpectralInputError, as_finite_matrix, check_int
+from htcore.checks import SpectralInputError, as_finite_matrix, check_int, check_memory
 
 from .bootstrap import BootstrapResult, bootstrap_pvalue
 from .classify import Classification, classify
@@ -47,6 +47,7 @@ def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
         p, key = p / RUN_WEIGHTS[0], key or RUN_WEIGHTS[1]
     if not p.exists():
         raise SpectralInputError(f"no such file: {p}")
+    check_memory(f"{p} ({p.stat().st_size} bytes)", 2.0 * p.stat().st_size)  # the array, and its float64 copy
     try:
         data = np.load(p, allow_pickle=False)
     except OSError as err:
@@ -79,6 +80,8 @@ def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",
     if min(A.shape) < 2:
         raise SpectralInputError(f"W has shape {A.shape}: the analysis needs at least 2 rows and 2 columns "
                                  "(an ESD of one eigenvalue has no bulk and no tail)")
+    p = min(A.shape)
+    check_memory(f"W of shape {A.shape}", 8.0 * (3 * A.size + 3 * p * p))  # the two baselines, Grams, eigh
     evals = esd(A)
     cls = classify(evals, A.shape)
     boot_seed, base_seed = np.random.SeedSequence(seed).generate_state(2)

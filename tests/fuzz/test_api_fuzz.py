@@ -63,6 +63,24 @@ def test_sizes_beyond_memory_fail_up_front(call, name):
     assert name in str(err.value)
 
 
+def test_memory_estimates_compare_with_the_available_memory(monkeypatch):
+    """With (pretend) 500 bytes available, the functions that allocate by size refuse before allocating."""
+    import htcore.checks
+    import theory._validate
+    from htcore.spectral.report import analyse
+
+    monkeypatch.setattr(theory._validate, "available_memory", lambda: 500)
+    monkeypatch.setattr(htcore.checks, "available_memory", lambda: 500)
+    with pytest.raises(TheoryArgumentError, match=r"^\(n, d, h\) = \(16, 8, 12\): too large .* 500 B available"):
+        trajectory.predict_trajectory("gd", 1.0, 1, **SIZES)
+    with pytest.raises(TheoryArgumentError, match=r"^h=12: too large"):
+        one_step.predict_one_step("gd", 1.0, law=False, **SIZES)
+    with pytest.raises(TheoryArgumentError, match=r"^W0 with d=8 columns: too large"):
+        spectrum.plugin_one_step_spectrum("gd", 1.0, W0, A, X, Y)
+    with pytest.raises(SpectralInputError, match=r"^W of shape \(30, 20\): too large for this machine"):
+        analyse(np.random.default_rng(0).standard_normal((30, 20)))
+
+
 # --------------------------------------------------------------------------- property: finite or clear error
 
 

@@ -139,6 +139,11 @@ BAD_FILES = [
     (["results", "{badindex}"], "sweep index '{badindex}/index.sqlite' is damaged"),
     (["results", "{nometrics}"], "metrics file '{nometrics}/metrics/"),
     (["results", "{badmetrics}"], "metrics file '{badmetrics}/metrics/"),
+    (["spectrum", "{W}", "--plot", "{dir}"], "--plot: '{dir}' is a directory"),
+    (["results", "{badindex}/..", "--csv", "{dir}"], "has no index.sqlite"),
+    (["run", "{tiny}", "--out", "{W}"], "--out: '{W}' is a file, not a directory"),
+    (["sweep", "{spec}", "--out", "{W}"], "--out: '{W}' is a file, not a directory"),
+    (["validate", "--out", "{W}"], "--out: '{W}' is a file, not a directory"),
     (["validate", "--calibration", "{dir}", "--out", "{out}"], "calibration file {dir}: cannot be read"),
     (["validate", "--calibration", "{latin1}", "--out", "{out}"], "calibration file {latin1}: cannot be read"),
     (["validate", "--calibration", "{notoml}", "--out", "{out}"], "not valid JSON"),
@@ -148,6 +153,7 @@ BAD_FILES = [
 @pytest.mark.parametrize("argv, message", BAD_ARGS + BAD_FILES, ids=[" ".join(a) for a, _ in BAD_ARGS + BAD_FILES])
 def test_bad_input_is_one_line_exit_2_and_no_directory(tmp_path, files, capsys, argv, message):
     names = {**{k: str(v) for k, v in files.items()}, "out": str(tmp_path / "out")}
+    before = sorted(tmp_path.rglob("*"))
     argv = [a.format(**names) for a in argv]
     if argv[0] in ("run", "sweep") and "--out" not in argv:
         argv += ["--out", names["out"]]
@@ -155,6 +161,7 @@ def test_bad_input_is_one_line_exit_2_and_no_directory(tmp_path, files, capsys, 
     err = one_line(capsys)
     assert message.format(**names) in err, err
     assert not (tmp_path / "out").exists(), "a failed command leaves no directory"
+    assert sorted(tmp_path.rglob("*")) == before, "nor any other file"
 
 
 def test_run_refuses_a_non_empty_out_and_force_replaces_it(tmp_path, files, capsys):
@@ -170,23 +177,26 @@ def test_run_refuses_a_non_empty_out_and_force_replaces_it(tmp_path, files, caps
         ["config.toml", "history.json", "spectra.npz", "weights.npz", "summary.json"]), "old figures removed"
 
 
-@pytest.mark.parametrize("command", ["run", "sweep"])
+@pytest.mark.parametrize("command", ["run", "sweep", "reproduce"])
 def test_keyboard_interrupt_is_one_line_exit_130_and_no_new_directory(tmp_path, files, monkeypatch, capsys,
                                                                       command):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
+    import htcore.reproduce
     import htcore.sweep
 
     monkeypatch.setattr(cli, "train", interrupted)
     monkeypatch.setattr(htcore.sweep, "run_sweep", interrupted)
+    monkeypatch.setattr(htcore.reproduce, "reproduce", interrupted)
     out = tmp_path / "new" / "out"
-    source = files["tiny"] if command == "run" else files["spec"]
-    assert invoke([command, source, "--out", out, "--quiet"]) == 130
+    source = {"run": [files["tiny"]], "sweep": [files["spec"]], "reproduce": ["--quick"]}[command]
+    argv = [command, *source, "--out", out, "--quiet"]
+    assert invoke(argv) == 130
     err = one_line(capsys)
     assert err.startswith(f"htcore {command}: interrupted (Ctrl-C); ")
-    if command == "sweep":
-        assert f"resume with: htcore sweep {source} --out {out} --quiet" in err
+    if command != "run":
+        assert f"resume with: htcore {' '.join(map(str, argv))}" in err
     assert not (tmp_path / "new").exists()
 
 
