@@ -298,16 +298,26 @@ def _overflow_error(func: Callable, bound: inspect.BoundArguments, detail: str) 
         text = text[:77] + "..."
     return TheoryArgumentError(
         f"{name}={text}: makes the prediction overflow float64 ({detail}); "
-        f"the formulas hold only where every quantity stays finite: use a smaller {name}", name)
+        f"the formulas hold only where every quantity stays finite: use a {_direction(value)} {name}", name)
+
+
+def _direction(value: Any) -> str:
+    """"smaller" for a value beyond 1 in magnitude (the likely overflow), "larger" for one below it."""
+    try:
+        arr = np.abs(np.asarray(value, dtype=float))
+        return "smaller" if np.nanmax(arr) >= 1 else "larger"
+    except (TypeError, ValueError):
+        return "smaller"
 
 
 def finite_result(func: F | None = None, *, allow_inf: bool = False) -> Any:
     """Decorator of the public :mod:`theory` functions: a non-finite number is never returned.
 
     The function runs with NumPy's floating-point warnings silenced (its values are unchanged); if it
-    overflows (``OverflowError``, or a public function it calls rejects a quantity the user did not pass)
-    or a linear-algebra routine fails on the overflowed values, or returns a NaN or inf (inf is allowed
-    with ``allow_inf=True``, where the docstring promises it), a
+    overflows (``OverflowError``; ``ZeroDivisionError`` from an underflowed divisor; a public function it
+    calls rejects a quantity the user did not pass; a linear-algebra routine fails on the overflowed
+    values) or returns a NaN or inf (inf is allowed with ``allow_inf=True``, where the docstring
+    promises it), a
     :class:`TheoryArgumentError` names the user's argument most likely responsible — the one farthest
     from 1 in orders of magnitude — and says that it makes the prediction overflow. Only the outermost
     decorated call judges (a public function calling another one names its own caller's arguments).
@@ -342,7 +352,7 @@ def _judged(func: Callable, signature: inspect.Signature, allow_inf: bool, args:
     with np.errstate(all="ignore"):
         try:
             out = func(*args, **kwargs)
-        except (OverflowError, FloatingPointError, np.linalg.LinAlgError) as err:
+        except (OverflowError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as err:
             raise _overflow_error(func, _bind(signature, args, kwargs), str(err)) from None
         except TheoryArgumentError as err:
             internal = getattr(err, "nested", False) and err.name not in signature.parameters

@@ -663,6 +663,11 @@ def _solve_shifted(x: np.ndarray, e: np.ndarray, qf: np.ndarray, wq: np.ndarray,
     return w, t
 
 
+#: Below this ``|T|·η²`` the Adam bulk's shift ``−(1 + T)/(Tη²)`` is not representable; the η → 0 limit
+#: (no step) is used instead, which differs from the exact value by a relative O(|T|η²).
+_TINY_STEP = 1e-250
+
+
 def _adam_asymptotic(lr: float, s: AsymptoticSetup, K: dict[str, np.ndarray]) -> OneStepSpectrum:
     """Adam asymptotic: bulk rows N(0, I + η²K) with K's law from :func:`_solve_shifted`; spike from the
     per-coordinate expectations over g_j ~ N(0, G²/d) atoms (see module docstring and docs)."""
@@ -682,8 +687,9 @@ def _adam_asymptotic(lr: float, s: AsymptoticSetup, K: dict[str, np.ndarray]) ->
     def Mb(z: float) -> tuple[np.ndarray, np.ndarray]:
         _, _, T = _solve_profile(np.array([z]), P)
         T = float(T[0, 0].real)
-        w_shift = -(1.0 + T) / (T * lr**2) if lr > 0 else -1e300
-        if lr > 0:
+        step = lr > 0 and abs(T) * lr**2 > _TINY_STEP  # below: the η → 0 limit (η² would underflow)
+        w_shift = -(1.0 + T) / (T * lr**2) if step else -1e300
+        if step:
             _, t = _solve_shifted(np.array([w_shift]), K["e"], K["qf"], wq, K["p"], K["wp"])
             rt = t[0].real / (z * T * lr**2)
             noise = lr**2 * float(wq @ (1.0 + w_shift * t[0].real)) / (z * T * lr**2)

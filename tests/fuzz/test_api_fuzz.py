@@ -214,3 +214,14 @@ def test_powerlaw_fit_two_values_without_range_says_so():
     with pytest.raises(SpectralInputError) as err:
         powerlaw_fit(np.r_[np.ones(59), 5.0])
     assert "xmin_range None" not in str(err.value) and "got 2" in str(err.value)
+
+
+def test_tiny_adam_lr_takes_the_no_step_limit_instead_of_dividing_by_zero():
+    law = spectrum.one_step_spectrum("adam", 1e-200, **SIZES)
+    still = spectrum.one_step_spectrum("adam", 0.0, **SIZES)
+    assert law.bulk_edges == pytest.approx(still.bulk_edges, rel=1e-12)
+
+
+def test_underflow_names_the_argument_and_asks_for_a_larger_value():
+    with pytest.raises(TheoryArgumentError, match=r"^c_L=1e-300: makes the prediction overflow .* use a larger c_L$"):
+        scales.lr_scales("gd", c_L=1e-300, **SIZES)
