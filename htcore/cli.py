@@ -207,8 +207,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out.is_dir() and any(out.iterdir()) and not args.force:
         raise InputError(f"--out: {str(out)!r} is not empty (an earlier run?); choose another directory, "
                          "or pass --force to replace its contents")
-    check_writable_dir(out, "--out")
+    args.resolved_out = check_writable_dir(out, "--out")
     result = train(config, progress=not args.quiet)
+    args.writing = True
     if args.force:
         _clear_directory(out)  # only now: a failed or interrupted training loses nothing
     written = write_run(out, result, args.plots)
@@ -228,7 +229,13 @@ def _clear_directory(path: Path) -> None:
 
 
 def _run_interrupted(args: argparse.Namespace) -> str:
-    return "nothing was written (a run starts from scratch: rerun the command)"
+    """A run does not resume: say whether it had begun writing its files."""
+    out = getattr(args, "resolved_out", None)
+    if getattr(args, "writing", False):
+        return (f"{str(out)!r} holds the files written before the interrupt; a run does not resume: "
+                "rerun the command with --force")
+    kept = f"; the earlier contents of {str(out)!r} are untouched" if out and any(out.iterdir()) else ""
+    return f"nothing was written{kept} (a run does not resume: rerun the command)"
 
 
 def _resume_note(args: argparse.Namespace) -> str:

@@ -170,7 +170,8 @@ def test_run_refuses_a_non_empty_out_and_force_replaces_it(tmp_path, files, caps
     capsys.readouterr()
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert invoke(["run", files["tiny"], "--out", out, "--quiet"]) == 2
-    assert f"--out: '{out}' is not empty" in one_line(capsys) and "--force" in capsys.readouterr().err + "--force"
+    err = one_line(capsys)
+    assert f"--out: '{out}' is not empty" in err and "pass --force to replace its contents" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "nothing lost"
     assert invoke(["run", files["tiny"], "--out", out, "--quiet", "--force"]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -284,3 +285,18 @@ def test_sigint_during_validate_exits_130_with_one_line(tmp_path):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
     assert "a validation does not resume" in result.stderr
     assert not out.exists(), "the empty report directory it created is removed"
+
+
+def test_interrupted_forced_run_keeps_the_earlier_run(tmp_path, files, monkeypatch, capsys):
+    out = tmp_path / "run"
+    assert invoke(["run", files["tiny"], "--out", out, "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "train", interrupted)
+    capsys.readouterr()
+    assert invoke(["run", files["tiny"], "--out", out, "--quiet", "--force"]) == 130
+    assert f"the earlier contents of '{out}' are untouched" in one_line(capsys)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
