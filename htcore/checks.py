@@ -101,8 +101,19 @@ def roundoff_tolerance(n: int, scale: float) -> float:
 
 
 def as_finite_matrix(W: Any, name: str = "W") -> np.ndarray:
-    """`W` as a finite, non-empty 2-D float64 array (a view when already so)."""
-    return _real_finite_array(W, 2, name)
+    """`W` as a finite, non-empty 2-D float64 array (a view when already so) whose Gram is representable:
+    ``max|w|²·max(h, d)`` must stay below the largest float64, and a nonzero ``max|w|²`` above the
+    smallest normal one (the spectra are scale-free up to a factor: rescale W otherwise)."""
+    A = _real_finite_array(W, 2, name)
+    top = float(np.max(np.abs(A)))
+    info = np.finfo(np.float64)
+    if top * top * max(A.shape) > info.max:
+        raise SpectralInputError(f"{name} has entries up to {top:.3g}: its Gram overflows float64 "
+                                 f"(needs max|w|² · {max(A.shape)} < {info.max:.3g}); rescale {name}")
+    if 0.0 < top * top < info.tiny or (top > 0.0 and top * top == 0.0):
+        raise SpectralInputError(f"{name} has entries no larger than {top:.3g}: their squares underflow "
+                                 f"float64; rescale {name}")
+    return A
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:

@@ -225,3 +225,23 @@ def test_tiny_adam_lr_takes_the_no_step_limit_instead_of_dividing_by_zero():
 def test_underflow_names_the_argument_and_asks_for_a_larger_value():
     with pytest.raises(TheoryArgumentError, match=r"^c_L=1e-300: makes the prediction overflow .* use a larger c_L$"):
         scales.lr_scales("gd", c_L=1e-300, **SIZES)
+
+
+@FUZZ
+@given(scale=st.floats(-300, 300).map(lambda e: 10.0**e))
+def test_spectral_any_scale_finite_or_clear(scale):
+    """Any finite scale of a matrix or an ESD: a finite result, or SpectralInputError naming the input."""
+    from htcore import spectral
+    from tests.fuzz.catalog import EVALS, W
+
+    for name, call in [("W", lambda: spectral.esd(W * scale)), ("W", lambda: spectral.stable_rank(W * scale)),
+                       ("W", lambda: spectral.top_singular(W * scale, 2)),
+                       ("evals", lambda: spectral.powerlaw_fit(EVALS * scale)),
+                       ("evals", lambda: spectral.hill_alpha(EVALS * scale)),
+                       ("evals", lambda: spectral.mp_fit(EVALS * scale, (60, 60)))]:
+        try:
+            out = call()
+        except SpectralInputError as err:
+            assert _names_argument(str(err), name), str(err)
+            continue
+        assert not nonfinite(out), (name, out)
