@@ -32,8 +32,9 @@ _ROUNDOFF_FACTOR = 10.0
 def hill_tail_alpha(lam_sorted: np.ndarray, start: int) -> float:
     """α of the tail ``lam_sorted[start:]``: ``1 + k/Σ_{j≥start} ln(λ_j/λ_start)``, k = N − start.
 
-    ``lam_sorted``: a 1-D float array of positive values in ascending order (not re-checked: this is the
-    inner formula, called with validated data). Returns ``inf`` when the tail is constant (every ratio
+    ``lam_sorted``: a non-empty 1-D array of positive values in ascending order (its type, shape and
+    finiteness are checked; positivity and order are not: this is the inner formula, called with
+    validated data). Returns ``inf`` when the tail is constant (every ratio
     is 1). Raises :class:`TheoryArgumentError` when ``start`` is not an index of ``lam_sorted``.
     """
     lam_sorted = check_real_array("lam_sorted", lam_sorted)
