@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import math
 import os
+import select
 import shlex
 import shutil
 import sqlite3
@@ -41,8 +42,7 @@ from htcore.train import PROBE_KEYS, Result, train
 
 __all__ = ["ArgParser", "BAD_INPUT_ERRORS", "EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERNAL_ERROR",
            "EXIT_INTERRUPTED", "InputError", "PLUGIN_GROUP", "build_parser", "check_writable_dir",
-           "check_writable_file", "main",
-           "positive_int", "run_command"]
+           "check_writable_file", "main", "positive_int", "run_command"]
 
 EXIT_INTERNAL_ERROR = 1
 EXIT_BAD_INPUT = 2
@@ -112,12 +112,32 @@ def _interrupted(command: str, args: argparse.Namespace) -> str:
     return f"{command}: interrupted (Ctrl-C)" + (f"; {note(args)}" if note else "")
 
 
+def _stdout_closed() -> bool:
+    """Whether stdout's reader is gone (poll reports an error on the write end of a pipe without a
+    reader), so that a BrokenPipeError from another pipe — a worker's, a socket — stays an internal
+    error. Where poll is unavailable the answer is yes."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return True
+
+
 def _quiet_broken_pipe() -> int:
     """stdout was closed by its reader: point it at /dev/null so that the interpreter's final flush
     does not fail again (the recipe of the Python documentation, `signal` module, SIGPIPE note)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     return EXIT_BROKEN_PIPE
+
+
+def _internal_error(command: str, err: BaseException) -> int:
+    """Print the traceback of `err` and a line calling it a bug of htcore; EXIT_INTERNAL_ERROR."""
+    traceback.print_exception(type(err), err, err.__traceback__)
+    print(f"{command}: internal error ({type(err).__name__}), not a problem with the input: "
+          "please report it with the traceback above", file=sys.stderr)
+    return EXIT_INTERNAL_ERROR
 
 
 def run_command(command: str, func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
@@ -143,14 +163,13 @@ def run_command(command: str, func: Callable[[argparse.Namespace], int], args: a
         print(_interrupted(command, args), file=sys.stderr)
         code = EXIT_INTERRUPTED
         return code
-    except BrokenPipeError:
-        code = _quiet_broken_pipe()
-        return code
+    except BrokenPipeError as err:
+        if _stdout_closed():
+            code = _quiet_broken_pipe()
+            return code
+        return _internal_error(command, err)
     except Exception as err:  # noqa: BLE001 — every other failure is a bug, reported as such
-        traceback.print_exc()
-        print(f"{command}: internal error ({type(err).__name__}), not a problem with the input: "
-              "please report it with the traceback above", file=sys.stderr)
-        return EXIT_INTERNAL_ERROR
+        return _internal_error(command, err)
     finally:
         if code != 0:
             _remove_empty_created_dirs()

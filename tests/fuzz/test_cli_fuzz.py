@@ -300,3 +300,14 @@ def test_interrupted_forced_run_keeps_the_earlier_run(tmp_path, files, monkeypat
     assert invoke(["run", files["tiny"], "--out", out, "--quiet", "--force"]) == 130
     assert f"the earlier contents of '{out}' are untouched" in one_line(capsys)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_broken_pipe_of_another_pipe_stays_an_internal_error(capfd):
+    """Only a closed stdout is quiet: a BrokenPipeError from a worker's pipe or a socket is a bug."""
+    import argparse
+
+    def broken(args):
+        raise BrokenPipeError(32, "Broken pipe (a worker)")
+
+    assert cli.run_command("htcore x", broken, argparse.Namespace()) == cli.EXIT_INTERNAL_ERROR
+    assert "internal error (BrokenPipeError)" in capfd.readouterr().err
