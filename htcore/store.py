@@ -255,6 +255,8 @@ class SweepStore:
         try:
             with _index_errors(root):
                 store.grid, store.spec_json  # noqa: B018 — reading them is the check
+        except sqlite3.OperationalError:  # locked by another process's writer: the reads will wait again
+            pass
         except BaseException:
             store.close()
             raise
