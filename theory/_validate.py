@@ -1,7 +1,12 @@
 """Argument validation shared by every public function of :mod:`theory`.
 
 All checks raise :class:`TheoryArgumentError` (a ``ValueError`` subclass) whose message names the
-argument, repeats the value that was given and states what is allowed.
+argument, repeats the value that was given and states what is allowed. Numbers are real numbers only
+(bools, strings and complex numbers are rejected, never converted); arrays must be rectangular arrays of
+real numbers. Two checks guard what the formulas produce rather than what they are given:
+:func:`check_memory` refuses sizes whose arrays would not fit in memory before allocating them, and the
+decorator :func:`finite_result` makes sure that no public function returns a NaN or an inf — an overflow
+is reported naming the argument that caused it.
 """
 
 from __future__ import annotations
