@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import numbers
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
 from typing import Any, TypeVar
@@ -296,14 +298,55 @@ def _culprit(bound: inspect.BoundArguments) -> tuple[str, Any]:
     return best
 
 
-def _overflow_error(func: Callable, bound: inspect.BoundArguments, detail: str) -> TheoryArgumentError:
+def _overflow_error(func: Callable, bound: inspect.BoundArguments, detail: str, allow_inf: bool = False,
+                    seconds: float = math.inf) -> TheoryArgumentError:
     name, value = _culprit(bound)
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."
+    limit = _finite_limit(func, bound, name, value, allow_inf) if seconds < _SEARCH_MAX_CALL_SECONDS else None
+    where = f" (finite up to {name} ≈ {limit:.3g} at these values of the other arguments)" if limit else ""
     return TheoryArgumentError(
         f"{name}={text}: makes the prediction overflow float64 ({detail}); "
-        f"the formulas hold only where every quantity stays finite: use a {_direction(value)} {name}", name)
+        f"the formulas hold only where every quantity stays finite{where}: use a {_direction(value)} {name}",
+        name)
+
+
+#: The largest finite argument is searched (bisection in log10, at most :data:`_SEARCH_STEPS` calls) only
+#: when the failed call took less than this many seconds, and the search gives up (no bound is stated)
+#: after :data:`_SEARCH_BUDGET_SECONDS`: cheap for the closed forms, skipped for the eigenvalue law.
+_SEARCH_MAX_CALL_SECONDS = 0.005
+_SEARCH_BUDGET_SECONDS = 0.2
+_SEARCH_STEPS = 40
+
+
+def _finite_limit(func: Callable, bound: inspect.BoundArguments, name: str, value: Any,
+                  allow_inf: bool) -> float | None:
+    """The largest value of the scalar argument `name` (between 1 and `value` > 1, in log10 to 3 digits)
+    for which `func` with the other arguments of `bound` returns finite numbers; None when `value` is not
+    a real scalar above 1, when even 1 fails or when the search runs out of its time budget."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 1.0 < value < math.inf:
+        return None
+
+    def finite(x: float) -> bool:
+        trial = bound.arguments | {name: x}
+        try:
+            return not _nonfinite_field(func(**trial), "", allow_inf)
+        except Exception:  # noqa: BLE001 — any failure at a trial value means "not finite there"
+            return False
+
+    deadline = time.perf_counter() + _SEARCH_BUDGET_SECONDS
+    lo, hi = 0.0, math.log10(value)
+    if not finite(1.0):
+        return None
+    for _ in range(_SEARCH_STEPS):
+        if time.perf_counter() > deadline:
+            return None
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if finite(10.0**mid) else (lo, mid)
+        if hi - lo < 1e-3:
+            break
+    return float(10.0**lo)
 
 
 def _direction(value: Any) -> str:
@@ -354,21 +397,24 @@ _NESTING = threading.local()
 
 def _judged(func: Callable, signature: inspect.Signature, allow_inf: bool, args: tuple, kwargs: dict) -> Any:
     """``func(*args, **kwargs)`` judged by the rules of :func:`finite_result`."""
+    start = time.perf_counter()
     with np.errstate(all="ignore"):
         try:
             out = func(*args, **kwargs)
         except (OverflowError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as err:
-            raise _overflow_error(func, _bind(signature, args, kwargs), str(err)) from None
+            detail = str(err)
         except TheoryArgumentError as err:
             internal = getattr(err, "nested", False) and err.name not in signature.parameters
             if not internal or err.name is None or isinstance(err, _TooLarge):
                 raise
-            raise _overflow_error(func, _bind(signature, args, kwargs),
-                                  f"internal {err.name} is out of range") from None
-    bad = _nonfinite_field(out, "", allow_inf)
-    if bad:
-        raise _overflow_error(func, _bind(signature, args, kwargs), f"{bad} is not finite")
-    return out
+            detail = f"internal {err.name} is out of range"
+        else:
+            bad = _nonfinite_field(out, "", allow_inf)
+            if not bad:
+                return out
+            detail = f"{bad} is not finite"
+        seconds = time.perf_counter() - start
+        raise _overflow_error(func, _bind(signature, args, kwargs), detail, allow_inf, seconds) from None
 
 
 def _bind(signature: inspect.Signature, args: tuple, kwargs: dict) -> inspect.BoundArguments:

@@ -245,3 +245,16 @@ def test_spectral_any_scale_finite_or_clear(scale):
             assert _names_argument(str(err), name), str(err)
             continue
         assert not nonfinite(out), (name, out)
+
+
+def test_overflow_message_states_the_largest_finite_lr_of_the_closed_forms():
+    """For the cheap closed forms the error says up to where the prediction stays finite, and it does."""
+    one_step.predict_one_step("gd", 1.0, law=False, **SIZES)  # warm: the search runs only after a fast call
+    with pytest.raises(TheoryArgumentError) as err:
+        one_step.predict_one_step("gd", 1e200, law=False, **SIZES)
+    match = re.search(r"finite up to lr ≈ ([0-9.e+]+) at these values", str(err.value))
+    assert match, str(err.value)
+    limit = float(match.group(1))
+    assert not nonfinite(one_step.predict_one_step("gd", 0.99 * limit, law=False, **SIZES))
+    with pytest.raises(TheoryArgumentError, match="^lr="):
+        one_step.predict_one_step("gd", 1.01 * limit, law=False, **SIZES)
