@@ -280,11 +280,11 @@ def _nonfinite_field(value: Any, path: str, allow_inf: bool) -> str | None:
     return None
 
 
-def _culprit(bound: inspect.BoundArguments) -> tuple[str, Any]:
+def _culprit(arguments: dict[str, Any]) -> tuple[str, Any]:
     """The user's numeric argument farthest from 1 in orders of magnitude (the likely cause of an
     overflow), among the real numbers and real arrays passed or defaulted."""
     best, best_score = ("", None), -1.0
-    for name, value in bound.arguments.items():
+    for name, value in arguments.items():
         if isinstance(value, (bool, np.bool_, str)) or value is None:
             continue
         try:
@@ -298,13 +298,14 @@ def _culprit(bound: inspect.BoundArguments) -> tuple[str, Any]:
     return best
 
 
-def _overflow_error(func: Callable, bound: inspect.BoundArguments, detail: str, allow_inf: bool = False,
+def _overflow_error(func: Callable, arguments: dict[str, Any], detail: str, allow_inf: bool = False,
                     seconds: float = math.inf) -> TheoryArgumentError:
-    name, value = _culprit(bound)
+    name, value = _culprit(arguments)
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."
-    limit = _finite_limit(func, bound, name, value, allow_inf) if seconds < _SEARCH_MAX_CALL_SECONDS else None
+    fast = seconds < _SEARCH_MAX_CALL_SECONDS
+    limit = _finite_limit(func, arguments, name, value, allow_inf) if fast else None
     where = f" (finite up to {name} ≈ {limit:.3g} at these values of the other arguments)" if limit else ""
     return TheoryArgumentError(
         f"{name}={text}: makes the prediction overflow float64 ({detail}); "
@@ -320,16 +321,16 @@ _SEARCH_BUDGET_SECONDS = 0.2
 _SEARCH_STEPS = 40
 
 
-def _finite_limit(func: Callable, bound: inspect.BoundArguments, name: str, value: Any,
+def _finite_limit(func: Callable, arguments: dict[str, Any], name: str, value: Any,
                   allow_inf: bool) -> float | None:
     """The largest value of the scalar argument `name` (between 1 and `value` > 1, in log10 to 3 digits)
-    for which `func` with the other arguments of `bound` returns finite numbers; None when `value` is not
+    for which `func` with the other `arguments` returns finite numbers; None when `value` is not
     a real scalar above 1, when even 1 fails or when the search runs out of its time budget."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 1.0 < value < math.inf:
         return None
 
     def finite(x: float) -> bool:
-        trial = bound.arguments | {name: x}
+        trial = arguments | {name: x}
         try:
             return not _nonfinite_field(func(**trial), "", allow_inf)
         except Exception:  # noqa: BLE001 — any failure at a trial value means "not finite there"
@@ -417,7 +418,12 @@ def _judged(func: Callable, signature: inspect.Signature, allow_inf: bool, args:
         raise _overflow_error(func, _bind(signature, args, kwargs), detail, allow_inf, seconds) from None
 
 
-def _bind(signature: inspect.Signature, args: tuple, kwargs: dict) -> inspect.BoundArguments:
-    bound = signature.bind(*args, **kwargs)
+def _bind(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """Every argument of the call by name, defaults included. A keyword the signature does not list (one
+    an inner wrapper accepts, such as a deprecated alias) is kept as given."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return {**dict(zip(signature.parameters, args)), **kwargs}
     bound.apply_defaults()
-    return bound
+    return dict(bound.arguments)
