@@ -164,9 +164,10 @@ TINY = ("--set", "n=50", "--set", "d=20", "--set", "h=30", "--set", "n_test=10")
 
 
 def _run_cli(tmp_path, *args: str) -> tuple[float, float]:
-    """Wall seconds and the process's own peak RSS (MB) of `htcore run --quiet --out tmp ARGS`."""
+    """Wall seconds and the process's own peak RSS (MB) of `htcore run --quiet --force --out tmp ARGS`
+    (--force: the measured runs reuse one directory)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PEAK_RSS_SCRIPT, "run", "--quiet", "--out",
+    done = subprocess.run([sys.executable, "-c", PEAK_RSS_SCRIPT, "run", "--quiet", "--force", "--out",
                            str(tmp_path), *args], check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     peak_kb = int(done.stderr.strip().splitlines()[-1].split()[-1])

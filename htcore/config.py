@@ -21,7 +21,7 @@ from theory.display import public_dir
 from theory.names import ACTIVATIONS, OPTIMIZERS, TEACHERS
 
 __all__ = ["ACTIVATIONS", "DTYPES", "EVAL_SCALINGS", "OPTIMIZERS", "TEACHERS", "TEACHER_DIRECTIONS", "THEORY_C_L",
-           "THEORY_FUNCTIONS", "Config", "ConfigError", "TheoryConfigError", "parse_assignment"]
+           "THEORY_FUNCTIONS", "Config", "ConfigError", "TheoryConfigError", "parse_assignment", "read_toml"]
 
 TEACHER_DIRECTIONS = ("random", "e1")
 EVAL_SCALINGS = ("intended", "reference")
@@ -136,17 +136,7 @@ class Config:
     @classmethod
     def from_toml(cls, path: str | Path) -> Config:
         """Read a Config from a TOML file of `field = value` lines (top level, or a [config] table)."""
-        path = Path(path)
-        try:
-            text = path.read_text()
-        except FileNotFoundError:
-            raise ConfigError(f"config file: {str(path)!r} does not exist") from None
-        except OSError as err:
-            raise ConfigError(f"config file: cannot read {str(path)!r}: {err.strerror}") from None
-        try:
-            table = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"config file: {str(path)!r} is not valid TOML: {err}") from None
+        table = read_toml(path, "config file")
         if set(table) == {"config"} and isinstance(table["config"], dict):
             table = table["config"]
         return cls.from_dict(table)
@@ -215,6 +205,27 @@ class Config:
         """Stable content hash: SHA-256 (first 16 hex digits) of the fields as sorted JSON."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """The table of the TOML file `path`; every way the file can be unusable — missing, a directory,
+    unreadable, not UTF-8, not TOML — raises ConfigError naming `what` and the path."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what}: {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{what}: {str(path)!r} is a directory, not a TOML file") from None
+    except OSError as err:
+        raise ConfigError(f"{what}: cannot read {str(path)!r}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{what}: {str(path)!r} is not UTF-8 text (byte {err.start}: "
+                          f"{err.object[err.start:err.start + 1]!r}); TOML files are UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{what}: {str(path)!r} is not valid TOML: {err}") from None
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

@@ -102,6 +102,31 @@ def _connect(root: Path) -> sqlite3.Connection:
     return sqlite3.connect(root / "index.sqlite", timeout=BUSY_TIMEOUT, isolation_level=None)
 
 
+@contextlib.contextmanager
+def _index_errors(root: Path) -> Iterator[None]:
+    """A damaged index (not an SQLite file, malformed, or without the sweep tables) raises ConfigError
+    naming it: bad input, not a bug. A lock held by another process is not caught here."""
+    try:
+        yield
+    except (sqlite3.DatabaseError, IndexError, KeyError, json.JSONDecodeError) as err:
+        if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
+            raise
+        raise ConfigError(f"sweep index {str(root / 'index.sqlite')!r} is damaged or not a sweep index "
+                          f"({type(err).__name__}: {err}); move it away to start the sweep anew") from None
+
+
+def _read_metrics_file(path: Path) -> pa.Table:
+    """One run's metrics table; a missing or damaged Parquet file raises ConfigError naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as err:
+        raise ConfigError(f"metrics file {str(path)!r} of a finished run is missing or damaged "
+                          f"({type(err).__name__}: {err})") from None
+
+
 def _remove_stale_tmp(directory: Path) -> None:
     """Remove the temporary files in `directory` older than `STALE_TMP_AGE` seconds."""
     now = time.time()
@@ -206,7 +231,7 @@ class SweepStore:
             _remove_stale_tmp(root / sub)
         store = cls(root, _connect(root))
         try:
-            with store._write() as db:
+            with _index_errors(root), store._write() as db:
                 for statement in _SCHEMA:
                     db.execute(statement)
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('spec', ?)", (spec_json,))
@@ -222,11 +247,21 @@ class SweepStore:
 
     @classmethod
     def open_existing(cls, root: str | Path) -> SweepStore:
-        """Open a sweep directory for reading; ConfigError (a ValueError) when it has no index."""
+        """Open a sweep directory for reading; ConfigError (a ValueError) when it has no index or the
+        index is not a readable sweep index (checked here, by reading its metadata)."""
         root = Path(root)
         if not (root / "index.sqlite").is_file():
             raise ConfigError(f"sweep directory: {str(root)!r} has no index.sqlite")
-        return cls(root, _connect(root))
+        store = cls(root, _connect(root))
+        try:
+            with _index_errors(root):
+                store.grid, store.spec_json  # noqa: B018 — reading them is the check
+        except sqlite3.OperationalError:  # locked by another process's writer: the reads will wait again
+            pass
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -358,11 +393,12 @@ class SweepStore:
 
     def runs(self) -> list[dict[str, Any]]:
         """Every index row as a dict (config parsed), in key order."""
-        cursor = self._db.execute("SELECT * FROM runs ORDER BY key")
-        names = [c[0] for c in cursor.description]
-        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-        for row in rows:
-            row["config"] = json.loads(row["config"])
+        with _index_errors(self.root):
+            cursor = self._db.execute("SELECT * FROM runs ORDER BY key")
+            names = [c[0] for c in cursor.description]
+            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+            for row in rows:
+                row["config"] = json.loads(row["config"])
         return rows
 
     def read_metrics(self) -> pa.Table | None:
@@ -371,9 +407,8 @@ class SweepStore:
         if not done:
             return None
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        return pa.concat_tables(pq.read_table(p) for p in done)
+        return pa.concat_tables(_read_metrics_file(p) for p in done)
 
     def close(self) -> None:
         self._db.close()

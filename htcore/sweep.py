@@ -42,6 +42,7 @@ import math
 import multiprocessing
 import os
 import secrets
+import signal
 import socket
 import sqlite3
 import threading
@@ -58,8 +59,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
-from htcore._toml import tomllib
-from htcore.config import Config, ConfigError
+from htcore.config import Config, ConfigError, read_toml
 from htcore.problem import Problem, make_problem
 from htcore.store import CLAIM_TIMEOUT, SweepStore
 from htcore.train import Result, probe, train
@@ -68,6 +68,7 @@ from theory.display import public_dir, short_repr
 __all__ = ["PROBE0_FIELDS", "PROBLEM_FIELDS", "WORKER_ENV", "RunOutcome", "RunSpec", "SweepReport",
            "SweepSpec", "Task", "TrainFn", "dask_client", "execute_task", "expand", "initial_probe",
            "load_spec", "parse_spec", "plan_tasks", "repeat_seed", "run_sweep", "single_threaded_environment",
+           "ignore_sigint", "stop_workers",
            "train_shared"]
 
 #: The Config fields `make_problem` reads: runs equal on these share β, W0, a and the data.
@@ -149,12 +150,7 @@ def load_spec(path: str | Path, quick: bool = False, overrides: dict[str, Any] |
               ) -> SweepSpec:
     """Read a sweep TOML file; `quick` applies its [quick] table, `overrides` fix Config fields."""
     path = Path(path)
-    try:
-        table = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"sweep file: {str(path)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"sweep file: {str(path)!r} is not valid TOML: {err}") from None
+    table = read_toml(path, "sweep file")
     return parse_spec(table, quick=quick, overrides=overrides, default_name=path.stem)
 
 
@@ -233,6 +229,13 @@ def _check_fields(label: str, table: dict) -> None:
                               f"{', '.join(sorted(allowed - {'seed'}))}")
 
 
+def _log10_bound(label: str, value: Any) -> float:
+    """A log-range bound: a real number (not a bool or a string) whose power of ten is a finite float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -300.0 <= value <= 300.0:
+        raise ConfigError(f"{label}: got {value!r}; expected a number in [-300, 300] (a power of ten)")
+    return float(value)
+
+
 def _axis(name: str, value: Any) -> tuple:
     if isinstance(value, dict):
         _check_keys(f"grid.{name}", value, LOG_RANGE_KEYS)
@@ -243,7 +246,8 @@ def _axis(name: str, value: Any) -> tuple:
         num = value["num"]
         if isinstance(num, bool) or not isinstance(num, int) or num < 1:
             raise ConfigError(f"grid.{name}.num: got {num!r}; expected an integer ≥ 1")
-        exps = np.linspace(float(value["log10_start"]), float(value["log10_stop"]), num)
+        start, stop = (_log10_bound(f"grid.{name}.{k}", value[k]) for k in ("log10_start", "log10_stop"))
+        exps = np.linspace(start, stop, num)
         return tuple(float(10.0**e) for e in exps)
     if not isinstance(value, list) or not value:
         raise ConfigError(f"grid.{name}: got {value!r}; expected a non-empty list of values or "
@@ -355,9 +359,31 @@ def _process_pool(workers: int, train_fn: TrainFn) -> Iterator[_Backend]:
     """`workers` spawned worker processes; they start as tasks are submitted, so the one-thread
     environment is kept until the pool is closed."""
     context = multiprocessing.get_context("spawn")
-    with single_threaded_environment(), ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield _Backend(lambda task: pool.submit(execute_task, task, train_fn),
-                       lambda futures, timeout: wait_futures(futures, timeout, FIRST_COMPLETED).done)
+    with single_threaded_environment(), ProcessPoolExecutor(workers, mp_context=context,
+                                                            initializer=ignore_sigint) as pool:
+        try:
+            yield _Backend(lambda task: pool.submit(execute_task, task, train_fn),
+                           lambda futures, timeout: wait_futures(futures, timeout, FIRST_COMPLETED).done)
+        except KeyboardInterrupt:
+            stop_workers(pool)
+            raise
+
+
+def ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; only the parent handles it (it stops
+    the workers), so that workers neither print tracebacks nor leave a half-recorded run."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the worker processes of `pool` at once (after Ctrl-C in the parent) and drop its queue;
+    the runs they held stay claimed-but-unfinished in the index, which a rerun takes over."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API for this
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 @contextlib.contextmanager

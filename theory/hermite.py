@@ -29,7 +29,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from scipy import special
 
-from ._validate import TheoryArgumentError, check_choice, check_nonnegative, check_positive_int
+from ._validate import TheoryArgumentError, check_choice, check_nonnegative, check_positive_int, finite_result
 from .display import public_dir
 from .names import ACTIVATIONS, TEACHERS
 
@@ -291,6 +291,7 @@ def activation_stats(name: str) -> HermiteStats:
     return _named_stats(check_choice("activation", name, ACTIVATIONS))
 
 
+@finite_result
 def teacher_stats(name: str, label_noise_std: float = 0.3) -> TeacherStats:
     """Teacher statistics for ``y = σ*(βᵀx) + N(0, ρ²)``, ‖β‖ = 1, x ~ N(0, I_d) (docs/theory.md §1).
 

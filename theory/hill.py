@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import TheoryArgumentError
+from ._validate import TheoryArgumentError, check_real_array
 from .display import public_dir
 
 __all__ = ["hill_tail_alpha", "hill_alpha"]
@@ -33,12 +33,17 @@ _ROUNDOFF_FACTOR = 10.0
 def hill_tail_alpha(lam_sorted: np.ndarray, start: int) -> float:
     """α of the tail ``lam_sorted[start:]``: ``1 + k/Σ_{j≥start} ln(λ_j/λ_start)``, k = N − start.
 
-    ``lam_sorted``: a 1-D float array of positive values in ascending order (not re-checked: this is the
-    inner formula, called with validated data). Returns ``inf`` when the tail is constant (every ratio
+    ``lam_sorted``: a non-empty 1-D array of positive values in ascending order (its type, shape and
+    finiteness are checked; positivity and order are not: this is the inner formula, called with
+    validated data). Returns ``inf`` when the tail is constant (every ratio
     is 1). Raises :class:`TheoryArgumentError` when ``start`` is not an index of ``lam_sorted``.
     """
+    lam_sorted = check_real_array("lam_sorted", lam_sorted)
+    if lam_sorted.ndim != 1 or lam_sorted.size == 0:
+        raise TheoryArgumentError(f"lam_sorted=<array of shape {lam_sorted.shape}>: must be a non-empty 1-D array",
+                                  "lam_sorted")
     size = lam_sorted.shape[0]
-    if not 0 <= start < size:
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < size:
         raise TheoryArgumentError(f"start={start!r}: must be an index of the {size} sorted eigenvalues")
     logs = np.log(lam_sorted[start:] / lam_sorted[start])
     return math.inf if logs.sum() == 0 else 1.0 + (size - start) / float(logs.sum())
@@ -50,7 +55,7 @@ def hill_alpha(eigenvalues: Any) -> float:
     Nonzero means above ``10 · N · ε_machine · λ_max`` (N = number of values given), as
     docs/model.md §5.5 defines it; ``inf`` for a constant upper half.
     """
-    lam = np.sort(np.asarray(eigenvalues, dtype=float).ravel())
+    lam = np.sort(check_real_array("eigenvalues", eigenvalues).ravel())
     if lam.size == 0 or lam[-1] <= 0:
         raise TheoryArgumentError(f"eigenvalues=<{lam.size} values, max {lam.max() if lam.size else None}>: "
                                   "must contain at least one positive eigenvalue")

@@ -1,6 +1,6 @@
 """Heavy-tailed self-regularisation (HT-SR) vocabulary: α classes, phases and the phase rule.
 
-Numpy-free definitions only (no htcore import): `htcore.spectral.classify` measures the features of an
+Plain definitions (no htcore import): `htcore.spectral.classify` measures the features of an
 ESD and calls :func:`phase` with them. Sources: Martin & Mahoney (2019, 2021) for the 5+1 phases and
 the α ranges; docs/theory.md §6 for the ranges used here:
 α ∈ (1, 2] very heavy, (2, 6] heavy/fat, > 6 weak, and α above ≈ 8 uninformative (a power-law fit of a
@@ -12,6 +12,13 @@ from __future__ import annotations
 import math
 from enum import Enum
 
+from ._validate import (
+    TheoryArgumentError,
+    check_nonnegative,
+    check_nonnegative_int,
+    check_positive_int,
+    check_real_array,
+)
 from .display import public_dir
 
 __all__ = [
@@ -54,12 +61,21 @@ class Phase(str, Enum):
     RANK_COLLAPSE = "rank-collapse"
 
 
+def _alpha(value: object) -> float:
+    """α as a float: one real number (inf and nan allowed: they mean "no finite exponent")."""
+    arr = check_real_array("alpha", value, finite=False)
+    if arr.ndim:
+        raise TheoryArgumentError(f"alpha=<array of shape {arr.shape}>: must be one real number", "alpha")
+    return float(arr)
+
+
 def alpha_class(alpha: float) -> str:
     """Class of a power-law exponent α of the ESD tail (docs/theory.md §6).
 
     ``"very heavy"`` for α ∈ (1, 2], ``"heavy"`` for (2, 6], ``"weak"`` for (6, 8], ``"uninformative"``
     above 8 or when α is not finite, ``"invalid"`` for α ≤ 1 (not a normalisable tail).
     """
+    alpha = _alpha(alpha)
     if not math.isfinite(alpha) or alpha > ALPHA_UNINFORMATIVE:
         return "uninformative"
     if alpha <= 1.0:
@@ -74,6 +90,7 @@ def max_spikes(p: int) -> int:
 
     ``max(3, ⌊SPIKES_MAX_FRACTION · p⌋)``.
     """
+    p = check_positive_int("p", p)
     return max(3, int(SPIKES_MAX_FRACTION * p))
 
 
@@ -86,8 +103,10 @@ def phase(zero_fraction: float, n_outliers: int, p: int, bulk_ks: float, alpha: 
        otherwise bleeding-out;
     4. non-MP bulk: tail ``α ≤ ALPHA_HEAVY`` → heavy-tailed, otherwise (or α not finite) bulk-decay.
 
-    `p` is min(h, d); `alpha` the KS power-law exponent of the nonzero ESD.
+    `p` is min(h, d); `alpha` the KS power-law exponent of the nonzero ESD (any real, inf or nan).
     """
+    zero_fraction, bulk_ks = check_nonnegative("zero_fraction", zero_fraction), check_nonnegative("bulk_ks", bulk_ks)
+    n_outliers, p, alpha = check_nonnegative_int("n_outliers", n_outliers), check_positive_int("p", p), _alpha(alpha)
     if zero_fraction >= RANK_COLLAPSE_FRACTION:
         return Phase.RANK_COLLAPSE
     if n_outliers == 0:

@@ -31,7 +31,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
 from ._aliases import accepts_readout_scale
-from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive
+from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive, finite_result
 from .display import public_dir, short_repr
 from .names import OPTIMIZERS
 from .rmt import generalized_mp_edge, spiked_overlaps, spiked_sigma1
@@ -189,6 +189,7 @@ def _gd_bulk_edge(lr: np.ndarray, er2: float, nu2: float, a2: np.ndarray, n: int
     return np.array([generalized_mp_edge(1.0 + e * a2, d) for e in np.ravel(eps2)]).reshape(np.shape(lr))
 
 
+@finite_result
 def gd_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
     """One GD step, asymptotic form (docs/theory.md §3), loss ``(c_L/2n)Σ(f − y)²``.
 
@@ -251,6 +252,7 @@ def _adam_constants(s: AsymptoticSetup) -> tuple[float, float, float, float]:
     return sig_xi, kappa2, q, omega_m
 
 
+@finite_result
 def adam_asymptotic(lr: Any, setup: AsymptoticSetup) -> OneStepPrediction:
     """One Adam (sign) step, asymptotic form (docs/theory.md §4); independent of c_L.
 
@@ -301,6 +303,7 @@ def _with_law(pred: OneStepPrediction, laws: list[OneStepSpectrum], scalar: bool
 # --------------------------------------------------------------------------- public asymptotic API
 
 
+@finite_result
 @accepts_readout_scale
 def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                      teacher: str = "softplus", label_noise_std: float = 0.3, readout_A: float = 1.0,
@@ -333,6 +336,7 @@ def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activat
     return _with_law(pred, laws, np.ndim(lr) == 0)
 
 
+@finite_result
 @accepts_readout_scale
 def bbp_quadratic(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh",
                   teacher: str = "softplus", label_noise_std: float = 0.3, readout_A: float = 1.0,
@@ -357,6 +361,7 @@ def bbp_quadratic(optimizer: str, *, n: int, d: int, h: int, activation: str = "
     return s.h * s.d * q - root_hd * (1.0 - q), 2.0 * math.sqrt(s.h) * omega_m, -root_hd
 
 
+@finite_result(allow_inf=True)
 @accepts_readout_scale
 def bbp_lr(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
            label_noise_std: float = 0.3, readout_A: float = 1.0, readout_abar: float | None = None,
@@ -384,6 +389,7 @@ def _proj_sq(xi_dot_b: np.ndarray | None, xi_sq: np.ndarray) -> np.ndarray | Non
     return None if xi_dot_b is None else xi_dot_b**2 / np.where(xi_sq > 0, xi_sq, 1.0)
 
 
+@finite_result
 def gd_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None, activation: str = "tanh",
               c_L: float = 2.0) -> OneStepPrediction:
     """One GD step, plug-in form (docs/theory.md §3), loss ``(c_L/2n)Σ(f − y)²``.
@@ -421,6 +427,7 @@ def _gd_per_neuron_plugin(theta: np.ndarray, eps2: np.ndarray, u: np.ndarray, R:
     return np.mean(num / den, axis=-1)
 
 
+@finite_result
 def adam_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None,
                 activation: str = "tanh", c_L: float = 2.0) -> OneStepPrediction:
     """One Adam (sign) step, plug-in form (docs/theory.md §4); independent of c_L (validated only).
@@ -450,6 +457,7 @@ def adam_plugin(lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None,
                      a_factor, np.sqrt(v_b) * (math.sqrt(h) + math.sqrt(d)), np.full(lr_arr.shape, q), None)
 
 
+@finite_result
 def plugin_one_step(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *, beta: Any = None,
                     activation: str = "tanh", c_L: float = 2.0, law: bool = True) -> OneStepPrediction:
     """Plug-in spectrum of W1 after one GD or Adam step from realised W0 (h×d), a (h), X (n×d), y (n).

@@ -24,6 +24,8 @@ from ._validate import (
     check_nonnegative_array,
     check_positive,
     check_positive_int,
+    check_real_array,
+    finite_result,
 )
 from .display import public_dir, short_repr
 
@@ -59,6 +61,7 @@ def _out(x: np.ndarray, scalar: bool) -> float | np.ndarray:
     return float(x) if scalar else x
 
 
+@finite_result
 def mp_singular_edges(h: int, d: int, variance: float = 1.0) -> tuple[float, float]:
     """Edges of the Marchenko–Pastur singular-value bulk of an h×d N(0, v) matrix.
 
@@ -68,6 +71,7 @@ def mp_singular_edges(h: int, d: int, variance: float = 1.0) -> tuple[float, flo
     return float(np.sqrt(v) * abs(np.sqrt(h) - np.sqrt(d))), float(np.sqrt(v) * (np.sqrt(h) + np.sqrt(d)))
 
 
+@finite_result
 def mp_eigen_edges(h: int, d: int, variance: float = 1.0) -> tuple[float, float]:
     """Edges of the nonzero eigenvalues of WᵀW (unnormalised) for an h×d N(0, v) matrix W.
 
@@ -77,6 +81,7 @@ def mp_eigen_edges(h: int, d: int, variance: float = 1.0) -> tuple[float, float]
     return lo * lo, hi * hi
 
 
+@finite_result
 def mp_density(lam: Any, h: int, d: int, variance: float = 1.0) -> float | np.ndarray:
     """Marchenko–Pastur density of the nonzero eigenvalues of the smaller Gram of an h×d N(0, v) matrix.
 
@@ -88,7 +93,7 @@ def mp_density(lam: Any, h: int, d: int, variance: float = 1.0) -> float | np.nd
     h, d, v = _sizes(h, d, variance)
     p, big = min(h, d), max(h, d)
     scale = v * big
-    x = np.asarray(lam, dtype=float) / scale
+    x = check_real_array("lam", lam) / scale
     return _out(_mp_core(x, p / big) / scale, np.ndim(lam) == 0)
 
 
@@ -104,12 +109,14 @@ def _check_gamma(gamma: Any) -> float:
     return check_positive("gamma", gamma)
 
 
+@finite_result
 def mp_normalized_edges(gamma: float) -> tuple[float, float]:
     """Edges ``λ± = (1 ± √γ)²`` of the MP law for eigenvalues of WᵀW/h, ``γ = d/h`` (docs/theory.md §2)."""
     g = _check_gamma(gamma)
     return float((1.0 - np.sqrt(g)) ** 2), float((1.0 + np.sqrt(g)) ** 2)
 
 
+@finite_result
 def mp_density_normalized(x: Any, gamma: float) -> float | np.ndarray:
     """Continuous part of the MP law for the eigenvalues of WᵀW/h, W h×d N(0,1), ``γ = d/h``.
 
@@ -118,15 +125,17 @@ def mp_density_normalized(x: Any, gamma: float) -> float | np.ndarray:
     :func:`mp_zero_atom` (it is *not* included here).
     """
     g = _check_gamma(gamma)
-    return _out(_mp_core(np.asarray(x, dtype=float), g), np.ndim(x) == 0)
+    return _out(_mp_core(check_real_array("x", x), g), np.ndim(x) == 0)
 
 
+@finite_result
 def mp_zero_atom(gamma: float) -> float:
     """Mass of the atom at 0 of the MP law for WᵀW/h with ``γ = d/h``: ``max(0, 1 − 1/γ)`` (§2)."""
     g = _check_gamma(gamma)
     return max(0.0, 1.0 - 1.0 / g)
 
 
+@finite_result
 def tw_scale(h: int, d: int, variance: float = 1.0) -> float:
     """Tracy–Widom fluctuation scale of the top singular value of an h×d N(0, v) matrix.
 
@@ -138,6 +147,7 @@ def tw_scale(h: int, d: int, variance: float = 1.0) -> float:
     return float(0.5 * np.sqrt(v) * (h ** -0.5 + d ** -0.5) ** (1.0 / 3.0))
 
 
+@finite_result
 def bbp_threshold(h: int, d: int, variance: float = 1.0) -> float:
     """BBP threshold of the spiked rectangular model ``W0 + s·u vᵀ``: ``s_c = √v·(hd)^¼`` (§2).
 
@@ -151,6 +161,7 @@ def _strength(s: Any) -> np.ndarray:
     return check_nonnegative_array("s", s)
 
 
+@finite_result
 def spiked_sigma1(s: Any, h: int, d: int, variance: float = 1.0) -> float | np.ndarray:
     """Top singular value of ``W0 + s·u vᵀ`` (h×d, W0 iid N(0, v), unit u, v independent of W0).
 
@@ -182,6 +193,7 @@ class SpikedOverlaps:
         return short_repr(self, ("left", "right"))
 
 
+@finite_result
 def spiked_overlaps(s: Any, h: int, d: int, variance: float = 1.0) -> SpikedOverlaps:
     """Squared overlaps of the top singular vectors of ``W0 + s·u vᵀ`` with u and v.
 
@@ -214,6 +226,7 @@ def spike_strength_from_sigma1(sigma1: Any, h: int, d: int, variance: float = 1.
     return _out(np.where(ok, np.sqrt(v * s2), np.nan), np.ndim(sigma1) == 0)
 
 
+@finite_result
 def generalized_mp_edge(row_variances: Any, d: int) -> float:
     """Top bulk edge (singular value) of an h×d Gaussian matrix with row variances ``τ_i`` (i = 1…h).
 

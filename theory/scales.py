@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._aliases import accepts_readout_scale
-from ._validate import check_choice, check_lr, check_positive, check_positive_int
+from ._validate import check_choice, check_lr, check_positive, check_positive_int, finite_result
 from .display import public_dir
 from .names import OPTIMIZERS
 from .one_step import _adam_constants
@@ -53,6 +53,7 @@ def _convert_factor(optimizer: str, d: int, c_L: float, c_L_ba: float) -> float:
     return c_L / (d * c_L_ba) if optimizer == "gd" else 1.0 / math.sqrt(d)
 
 
+@finite_result
 def lr_to_ba(lr: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float = 1.0) -> float | np.ndarray:
     """Convert a learning rate of this parameterisation to Ba et al.'s.
 
@@ -66,6 +67,7 @@ def lr_to_ba(lr: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float
     return float(out) if np.ndim(lr) == 0 else out
 
 
+@finite_result
 def lr_from_ba(lr_ba: Any, optimizer: str, *, d: int, c_L: float = 2.0, c_L_ba: float = 1.0) -> float | np.ndarray:
     """Inverse of :func:`lr_to_ba`: GD ``η = d·η_Ba·c_L,Ba/c_L``; Adam ``η = √d·η_Ba``."""
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
@@ -90,6 +92,7 @@ def _adam_scales(s: AsymptoticSetup) -> tuple[float, float]:
     return (math.sqrt(s.h) + math.sqrt(s.d)) / unit_sigma1, 1.0
 
 
+@finite_result
 @accepts_readout_scale
 def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
               label_noise_std: float = 0.3, readout_A: float = 1.0, c_L: float = 2.0, f0: bool = True,
@@ -103,6 +106,7 @@ def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     par = check_choice("parameterisation", parameterisation, PARAMETERISATIONS)
+    c_L_ba = check_positive("c_L_ba", c_L_ba)
     s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, c_L=c_L, f0=f0)
     op, frob = _gd_scales(s) if opt == "gd" else _adam_scales(s)

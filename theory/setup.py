@@ -27,6 +27,7 @@ from ._validate import (
     TheoryArgumentError,
     check_bool,
     check_matrix,
+    check_memory,
     check_positive,
     check_positive_int,
     check_vector,
@@ -68,7 +69,12 @@ class AsymptoticSetup:
         return self.mu1_star**2 + f0_term + (self.d / self.n) * self.er2
 
     def gaussian_a2(self) -> np.ndarray:
-        """Squared readout of the asymptotic forms: ``a_i = √A·Φ⁻¹((i − ½)/h)``, the quantiles of N(0, A)."""
+        """Squared readout of the asymptotic forms: ``a_i = √A·Φ⁻¹((i − ½)/h)``, the quantiles of N(0, A).
+
+        Refuses up front (naming h) when the ≈ 8 float64 arrays of length h that the GD forms build from it
+        (quantiles, their squares, the variance-profile atoms) would not fit in memory.
+        """
+        check_memory(f"h={self.h}", 64.0 * self.h, "h")
         return self.readout_A * special.ndtri((np.arange(self.h) + 0.5) / self.h) ** 2
 
 

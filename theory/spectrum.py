@@ -67,9 +67,12 @@ from ._validate import (
     TheoryArgumentError,
     check_choice,
     check_lr,
+    check_matrix,
+    check_memory,
     check_nonnegative_array,
     check_positive,
     check_positive_int,
+    finite_result,
 )
 from .display import public_dir, short_repr
 from .hermite import teacher_function
@@ -175,6 +178,7 @@ def _small_stieltjes(z: np.ndarray, S: np.ndarray, T: np.ndarray, P: _Profile) -
     return (-1.0 / (z[:, None] * (1.0 + S @ P.A.T))) @ P.wa / P.h
 
 
+@finite_result
 def profile_stieltjes(z_real: Any, row_factors: Any, col_factors: Any, row_weights: Any = None,
                       col_weights: Any = None) -> np.ndarray:
     """Stieltjes transform ``m(x + i0)`` of the smaller Gram of a Gaussian matrix with variance profile
@@ -257,6 +261,8 @@ def _law_from_density(density: Callable[[np.ndarray], np.ndarray], top: float, n
     on = np.concatenate([[False], rho > thr, [False]])
     starts = np.nonzero(on[1:] & ~on[:-1])[0]
     ends = np.nonzero(on[:-1] & ~on[1:])[0] - 1
+    if starts.size == 0:  # no positive finite density on the grid: the profile's values overflowed
+        raise FloatingPointError(f"the eigenvalue law's density is not positive and finite anywhere on (0, {top:.3g}]")
     best = int(np.argmax([rho[a:b + 1].sum() for a, b in zip(starts, ends)]))
     i0, i1 = int(starts[best]), int(ends[best])
     upper = _refine_edge(density, xs[i1], xs[min(i1 + 1, len(xs) - 1)], True, thr)
@@ -595,6 +601,7 @@ def _adam_plugin(lr: float, D: _Data, m: np.ndarray, K_law: tuple[np.ndarray, fl
     return _finish("adam", "plugin", lr, P, Mb, alpha)
 
 
+@finite_result
 def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y: Any, *,
                              beta: Any = None, activation: str = "tanh", c_L: float = 2.0
                              ) -> OneStepSpectrum | list[OneStepSpectrum]:
@@ -609,6 +616,9 @@ def plugin_one_step_spectrum(optimizer: str, lr: Any, W0: Any, a: Any, X: Any, y
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_lr(lr)
     c_L = check_positive("c_L", c_L)
+    W0 = check_matrix("W0", W0)
+    d = W0.shape[1]
+    check_memory(f"W0 with d={d} columns", 8.0 * 4 * d * d, "W0")  # C, its eigenvectors, eigh's workspace
     D = _realise(W0, a, X, y, beta, activation)
     if opt == "gd":
         lamC, O = np.linalg.eigh(D.C)
@@ -689,6 +699,11 @@ def _solve_shifted(x: np.ndarray, e: np.ndarray, qf: np.ndarray, wq: np.ndarray,
     return w, t
 
 
+#: Below this ``|T|·η²`` the Adam bulk's shift ``−(1 + T)/(Tη²)`` is not representable; the η → 0 limit
+#: (no step) is used instead, which differs from the exact value by a relative O(|T|η²).
+_TINY_STEP = 1e-250
+
+
 def _adam_asymptotic(lr: float, s: AsymptoticSetup, K: dict[str, np.ndarray]) -> OneStepSpectrum:
     """Adam asymptotic: bulk rows N(0, I + η²K) with K's law from :func:`_solve_shifted`; spike from the
     per-coordinate expectations over g_j ~ N(0, G²/d) atoms (see module docstring and docs)."""
@@ -708,8 +723,9 @@ def _adam_asymptotic(lr: float, s: AsymptoticSetup, K: dict[str, np.ndarray]) ->
     def Mb(z: float) -> tuple[np.ndarray, np.ndarray]:
         _, _, T = _solve_profile(np.array([z]), P)
         T = float(T[0, 0].real)
-        w_shift = -(1.0 + T) / (T * lr**2) if lr > 0 else -1e300
-        if lr > 0:
+        step = lr > 0 and abs(T) * lr**2 > _TINY_STEP  # below: the η → 0 limit (η² would underflow)
+        w_shift = -(1.0 + T) / (T * lr**2) if step else -1e300
+        if step:
             _, t = _solve_shifted(np.array([w_shift]), K["e"], K["qf"], wq, K["p"], K["wp"])
             rt = t[0].real / (z * T * lr**2)
             noise = lr**2 * float(wq @ (1.0 + w_shift * t[0].real)) / (z * T * lr**2)
@@ -743,6 +759,7 @@ def _adam_K_law(s: AsymptoticSetup, r2: np.ndarray, wr: np.ndarray, count: int =
     return dict(kappa=kappa, m=m, c=c, e=e, qf=qf, wq=wq, p=p, wp=wp)
 
 
+@finite_result
 @accepts_readout_scale
 def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activation: str = "tanh",
                       teacher: str = "softplus", label_noise_std: float = 0.3, c_L: float = 2.0,

@@ -65,9 +65,13 @@ from ._validate import (
     TheoryArgumentError,
     check_choice,
     check_lr,
+    check_memory,
     check_nonnegative,
     check_positive,
     check_positive_int,
+    check_real,
+    check_real_array,
+    finite_result,
 )
 from .display import public_dir, short_repr, short_value
 from .hermite import activation_derivative, activation_function, activation_stats, teacher_stats
@@ -158,7 +162,9 @@ def count_outliers(singular_values: Any, gap: float = OUTLIER_GAP, max_outliers:
     ``s_k ≥ gap·s_{k+1}``; the bulk edge is s_{k+1}. (At the default size a Gaussian matrix has
     s_1/s_2 ≈ 1.005, a one-step spike 1.2–15.) The same rule is applied to the engine's spectra.
     """
-    s = np.sort(np.asarray(singular_values, dtype=float).ravel())[::-1]
+    s = np.sort(check_real_array("singular_values", singular_values).ravel())[::-1]
+    gap = check_positive("gap", gap)
+    max_outliers = check_positive_int("max_outliers", max_outliers)
     if s.size < 2:
         raise TheoryArgumentError(f"singular_values=<{s.size} values>: must hold at least 2 values")
     m = min(max_outliers, s.size - 1)
@@ -175,6 +181,7 @@ def mp_quantiles(gamma: float, count: int) -> np.ndarray:
     ``1 − 1/γ`` at 0 when γ > 1. Ascending.
     """
     g = check_positive("gamma", gamma)
+    count = check_positive_int("count", count)
     lo, hi = (1.0 - math.sqrt(g)) ** 2, (1.0 + math.sqrt(g)) ** 2
     u = np.linspace(0.0, math.pi, 4001)
     x = lo + (hi - lo) * 0.5 * (1.0 - np.cos(u))
@@ -446,6 +453,21 @@ class _Trajectory:
 # --------------------------------------------------------------------------- public API
 
 
+def _trajectory_sizes(n: Any, d: Any, h: Any) -> tuple[int, int, int]:
+    """Validated sizes of :func:`predict_trajectory`: min(h, d) ≥ 2 (σ2 and the outlier count need two
+    singular values), and the matrices it holds (W and its Gaussian surrogate h×d, X n×d, the d×d Haar
+    basis, WᵀW and its eigenvectors; float64) must fit in memory."""
+    n, d, h = check_positive_int("n", n), check_positive_int("d", d), check_positive_int("h", h)
+    for name, value in (("d", d), ("h", h)):
+        if value < 2:
+            raise TheoryArgumentError(f"{name}={value!r}: must be >= 2 (the trajectory reads σ1 and σ2 of the "
+                                      "h×d matrix W)", name)
+    check_memory(f"(n, d, h) = ({n}, {d}, {h})", 8.0 * (3 * h * d + 2 * n * d + 4 * d * d))
+    return n, d, h
+
+
+
+@finite_result
 def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int, h: int,
                        activation: str = "tanh", teacher: str = "softplus", label_noise_std: float = 0.3,
                        lr_gamma: float = 1.0, c_L: float = 2.0, seed: int = 0,
@@ -475,7 +497,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise TheoryArgumentError(f"seed={seed!r}: must be a non-negative integer")
     b1, b2 = (_adam_beta(name, x) for name, x in (("adam_beta1", adam_beta1), ("adam_beta2", adam_beta2)))
-    corr = float(noise_correlation)
+    corr = check_real("noise_correlation", noise_correlation)
     if not -1.0 <= corr <= 1.0:
         raise TheoryArgumentError(f"noise_correlation={noise_correlation!r}: must be in [-1, 1]")
     if not isinstance(coherent_he2, (bool, np.bool_)):
@@ -483,8 +505,9 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     teach = teacher_stats(teacher, label_noise_std)
     act = check_choice("activation", activation, ACTIVATIONS)
     activation_stats(act)
-    setup = _Setup(optimizer=opt, lrs=lr * gamma ** np.arange(steps), n=check_positive_int("n", n),
-                   d=check_positive_int("d", d), h=check_positive_int("h", h), sigma=activation_function(act),
+    n, d, h = _trajectory_sizes(n, d, h)
+    setup = _Setup(optimizer=opt, lrs=lr * gamma ** np.arange(steps), n=n,
+                   d=d, h=h, sigma=activation_function(act),
                    dsigma=activation_derivative(act), mu1_star=teach.mu1_star, ey2=teach.ey2,
                    c_L=check_positive("c_L", c_L), betas=(b1, b2), eps=check_nonnegative("adam_eps", adam_eps),
                    seed=int(seed), noise_correlation=corr, coherent_he2=bool(coherent_he2))
@@ -529,6 +552,7 @@ class TwoStepGD:
         return self.sigma1**2
 
 
+@finite_result
 def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", teacher: str = "softplus",
                 label_noise_std: float = 0.3, c_L: float = 2.0, lr_gamma: float = 1.0) -> TwoStepGD:
     """Spike after two GD steps, gains frozen at their initial values (no saturation), readout A = 1.
@@ -545,6 +569,7 @@ def gd_two_step(lr: float, *, n: int, d: int, h: int, activation: str = "tanh", 
     lr = check_lr(lr, scalar=True)
     gamma = check_positive("lr_gamma", lr_gamma)
     n, d, h = check_positive_int("n", n), check_positive_int("d", d), check_positive_int("h", h)
+    c_L = check_positive("c_L", c_L)
     act, teach = activation_stats(activation), teacher_stats(teacher, label_noise_std)
     lam = mp_quantiles(d / n, 20000)
     theta = c_L * lr * act.mu1 / math.sqrt(d)

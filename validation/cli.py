@@ -7,7 +7,8 @@ Runs the suites (all, or those named by ``--only``), writes report.md, results.j
 (default ``validation-report``), prints the summary table and exits 0 iff every gating check passed
 (open targets never count): 1 if any failed, if a suite's calibration is stale (its fingerprint no
 longer matches the code; checked before anything runs, ``--accept-stale-calibration`` judges anyway and
-marks the report) or on an internal error (traceback printed), 2 on bad arguments, an --out that cannot
+marks the report) or on an internal error (traceback printed), 130 after Ctrl-C (one line; nothing is
+kept, a validation does not resume), 2 on bad arguments, an --out that cannot
 be written or a calibration file that lacks an entry or holds a non-finite or non-positive scatter (all
 checked before anything runs). The framework (runner, report) is imported inside the command; the suites
 come from :mod:`validation.registry`.
@@ -80,6 +81,12 @@ def run(args: argparse.Namespace, only: Sequence[str] | None) -> int:
     return result.exit_code
 
 
+def interrupt_note(args: argparse.Namespace) -> str:
+    """The Ctrl-C line's note: a validation keeps nothing (the report is written at the end) and does
+    not resume."""
+    return f"nothing was written to {args.out!r} (a validation does not resume: rerun the command)"
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     return run(args, args.only)
 
@@ -91,7 +98,7 @@ def register(commands) -> None:
     names = registry.names()
     parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
                         help=f"run only these suites: {', '.join(names)}")
-    parser.set_defaults(func=cmd_validate)
+    parser.set_defaults(func=cmd_validate, interrupt_note=interrupt_note)
 
 
 def suite_main(argv: Sequence[str] | None = None) -> int:
@@ -101,4 +108,5 @@ def suite_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("suite", choices=registry.names(), metavar="NAME",
                         help=f"the suite: {', '.join(registry.names())}")
     add_arguments(parser)
+    parser.set_defaults(interrupt_note=interrupt_note)
     return run_command(prog, lambda args: run(args, (args.suite,)), parser.parse_args(argv))

@@ -10,7 +10,8 @@ numbers up to round-off, not bit-identical. Each worker is single-threaded: ``NU
 is spawned with (``htcore.sweep.single_threaded_environment``), so they are in place before the worker
 imports NumPy or Numba; the parent's own environment is restored afterwards.
 A tqdm bar counts finished tasks across all suites, estimates the time left and names the suites still
-running with their runs left (e.g. ``bbp 40, multi_step 3``).
+running with their runs left (e.g. ``bbp 40, multi_step 3``). Workers ignore SIGINT: after Ctrl-C the parent
+alone raises KeyboardInterrupt and leaving ``with pool`` terminates them (no worker tracebacks).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from htcore.sweep import single_threaded_environment
+from htcore.sweep import ignore_sigint, single_threaded_environment
 from validation.tasks import Task
 
 
@@ -58,7 +59,7 @@ def run_tasks(tasks: Sequence[Task], workers: int = 1, progress: bool = True) ->
             return outputs
         context = multiprocessing.get_context("spawn")
         with single_threaded_environment():
-            pool = context.Pool(processes=min(workers, max(len(tasks), 1)))
+            pool = context.Pool(processes=min(workers, max(len(tasks), 1)), initializer=ignore_sigint)
         with pool:
             for index, output in pool.imap_unordered(run_task, list(enumerate(tasks))):
                 done(index, output)

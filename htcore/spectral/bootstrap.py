@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from htcore.checks import SpectralInputError, positive_sorted
+from htcore.checks import SpectralInputError, check_int, positive_sorted
 from theory.display import public_dir, short_repr
 
 from ._kernels import _bootstrap_distances
@@ -59,8 +59,7 @@ def bootstrap_pvalue(evals: Any, fit: PowerLawFit, n_boot: int = 1000, seed: int
     if x.size != fit.n_total or not np.any(x == fit.xmin):
         raise SpectralInputError(f"fit (n_total={fit.n_total}, xmin={fit.xmin:.6g}) was not made on "
                                  f"these {x.size} nonzero values")
-    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 1):
-        raise SpectralInputError(f"n_boot must be a positive integer, got {n_boot!r}")
+    n_boot, seed = check_int("n_boot", n_boot, 1), check_int("seed", seed, 0)
     body = x[x < fit.xmin]
     lo, hi = (-np.inf, np.inf) if fit.xmin_range is None else fit.xmin_range
     batch = max(1, _BATCH_VALUES // (2 * x.size))

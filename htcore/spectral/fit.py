@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from htcore.checks import SpectralInputError, check_not_constant, positive_sorted
+from htcore.checks import SpectralInputError, check_int, check_not_constant, check_real, positive_sorted
 from theory.display import public_dir
 from theory.hill import hill_tail_alpha
 from theory.htsr import ALPHA_UNINFORMATIVE
@@ -86,15 +86,13 @@ def hill_alpha(evals: Any, k: int | None = None, xmin: str | float = "median") -
     x, _ = positive_sorted(evals)
     check_not_constant(x)
     if k is not None:
-        if not (isinstance(k, (int, np.integer)) and 2 <= k <= x.size):
-            raise SpectralInputError(f"k must be an integer in [2, {x.size}], got {k!r}")
-        i = x.size - int(k)
+        i = x.size - check_int("k", k, 2, x.size)
     elif isinstance(xmin, str):
         if xmin != "median":
             raise SpectralInputError(f"xmin must be 'median' or a number, got {xmin!r}")
         i = x.size // 2
     else:
-        i = _tail_start(x, float(xmin))
+        i = _tail_start(x, check_real("xmin", xmin, 0.0, strict=True))
     alpha = hill_tail_alpha(x, i)
     if math.isinf(alpha):
         raise SpectralInputError(f"the tail from λ = {x[i]:.6g} is constant: α is undefined")
@@ -123,14 +121,27 @@ def _make_fit(x: np.ndarray, i: int, alpha: float, D: float, zeros: int,
 
 
 def _candidates(x: np.ndarray, xmin_range: tuple[float, float] | None) -> np.ndarray:
-    lo, hi = (-np.inf, np.inf) if xmin_range is None else (float(xmin_range[0]), float(xmin_range[1]))
-    if xmin_range is not None and not (lo < hi):
-        raise SpectralInputError(f"xmin_range must be (lo, hi) with lo < hi, got {xmin_range!r}")
+    lo, hi = (-np.inf, np.inf) if xmin_range is None else _check_range(xmin_range)
     cand = _clauset_candidates(x, lo, hi)
+    if cand.size == 0 and xmin_range is None:
+        n_distinct = int(np.count_nonzero(np.diff(x))) + 1
+        raise SpectralInputError(f"evals: no xmin candidate: the KS scan needs at least three distinct nonzero "
+                                 f"values (every distinct value except the two largest is a candidate), got "
+                                 f"{n_distinct} ({x[0]:.6g} .. {x[-1]:.6g})")
     if cand.size == 0:
         raise SpectralInputError(f"no xmin candidate: xmin_range {xmin_range!r} holds fewer than two "
                                  f"distinct values of the data (range {x[0]:.6g} .. {x[-1]:.6g})")
     return cand
+
+
+def _check_range(xmin_range: Any) -> tuple[float, float]:
+    """``(lo, hi)`` from `xmin_range`: two real numbers with lo < hi."""
+    if isinstance(xmin_range, (str, bytes)) or not hasattr(xmin_range, "__len__") or len(xmin_range) != 2:
+        raise SpectralInputError(f"xmin_range must be (lo, hi) with lo < hi, got {xmin_range!r}")
+    lo, hi = check_real("xmin_range[0]", xmin_range[0]), check_real("xmin_range[1]", xmin_range[1])
+    if not lo < hi:
+        raise SpectralInputError(f"xmin_range must be (lo, hi) with lo < hi, got {xmin_range!r}")
+    return lo, hi
 
 
 def powerlaw_fit(evals: Any, xmin: str | float = "ks",
@@ -151,14 +162,14 @@ def powerlaw_fit(evals: Any, xmin: str | float = "ks",
     """
     x, logs, T, zeros = _prepared(evals)
     if not isinstance(xmin, str):
-        i = _tail_start(x, float(xmin))
+        i = _tail_start(x, check_real("xmin", xmin, 0.0, strict=True))
         alpha, D = _fit_at(logs, T, i, np.inf)
         return _make_fit(x, i, alpha, D, zeros, True, None)
     if xmin != "ks":
         raise SpectralInputError(f"xmin must be 'ks' or a number, got {xmin!r}")
     cand = _candidates(x, xmin_range)
     best, alpha, D = _ks_search(logs, T, cand)
-    rng = None if xmin_range is None else (float(xmin_range[0]), float(xmin_range[1]))
+    rng = None if xmin_range is None else _check_range(xmin_range)
     return _make_fit(x, int(cand[best]), alpha, D, zeros, False, rng)
 
 

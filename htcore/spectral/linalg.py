@@ -9,7 +9,7 @@ import scipy.linalg
 from numba import njit
 from scipy.linalg import lapack
 
-from htcore.checks import SpectralInputError, as_finite_matrix, roundoff_tolerance
+from htcore.checks import SpectralInputError, as_finite_matrix, check_int, roundoff_tolerance
 from theory.display import public_dir
 
 __all__ = ["esd", "esd_and_top", "overlaps", "stable_rank", "top_singular"]
@@ -211,8 +211,7 @@ def _top_triplets(A: np.ndarray, k: int,
                   G: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`top_singular` of a validated matrix; G, the smaller Gram, is used (not modified) if given."""
     p = min(A.shape)
-    if not (isinstance(k, (int, np.integer)) and 1 <= k <= p):
-        raise SpectralInputError(f"k must be an integer in [1, {p}] for a {A.shape} matrix, got {k!r}")
+    k = check_int("k", k, 1, p)
     if _uses_partial_method(p, int(k)):
         s, U, V = _partial_triplets(A, int(k), _small_gram(A) if G is None else G)
     else:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from htcore.checks import SpectralInputError, as_finite_matrix, positive_sorted
+from htcore.checks import SpectralInputError, as_finite_matrix, check_int, check_real, check_shape, positive_sorted
 from theory.display import public_dir, short_repr, short_value
 from theory.rmt import TW1_MEAN, TW1_STD, mp_density, mp_eigen_edges, mp_singular_edges, tw_scale
 
@@ -83,13 +83,7 @@ def _mp_cdf(x: np.ndarray, h: int, d: int, variance: float) -> np.ndarray:
 
 
 def _check_shape(shape: Any) -> tuple[int, int]:
-    try:
-        h, d = (int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise SpectralInputError(f"shape must be (h, d), got {shape!r}") from None
-    if h < 1 or d < 1 or (h, d) != tuple(shape):
-        raise SpectralInputError(f"shape must be two positive integers (h, d), got {shape!r}")
-    return h, d
+    return check_shape("shape", shape)
 
 
 def _nonzero_esd(evals: Any, h: int, d: int) -> tuple[np.ndarray, int]:
@@ -98,14 +92,14 @@ def _nonzero_esd(evals: Any, h: int, d: int) -> tuple[np.ndarray, int]:
     `evals` may hold the p eigenvalues of the smaller Gram or the max(h, d) of the larger one (whose
     extra max(h, d) − p values must be zero).
     """
-    size = np.size(evals)
+    x, zeros = positive_sorted(evals)
+    size = x.size + zeros
     p, big = min(h, d), max(h, d)
     if size not in (p, big):
-        raise SpectralInputError(f"{size} eigenvalues do not fit shape {(h, d)}: expected {p} or {big}")
-    x, zeros = positive_sorted(evals)
+        raise SpectralInputError(f"evals: {size} eigenvalues do not fit shape {(h, d)}: expected {p} or {big}")
     structural = size - p
     if zeros < structural:
-        raise SpectralInputError(f"{size} eigenvalues of the larger Gram of a {(h, d)} matrix need at "
+        raise SpectralInputError(f"evals: {size} eigenvalues of the larger Gram of a {(h, d)} matrix need at "
                                  f"least {structural} zeros, found {zeros}")
     return x, zeros - structural
 
@@ -134,12 +128,9 @@ def mp_fit(evals: Any, shape: tuple[int, int], variance: float | None = None,
     if variance is None:
         lam, cdf = _unit_cdf(h, d)
         v = float(np.median(x) / np.interp(0.5, cdf, lam))
-    elif not (np.isfinite(variance) and variance > 0):
-        raise SpectralInputError(f"variance must be a positive finite number, got {variance!r}")
     else:
-        v = float(variance)
-    if not (np.isfinite(margin) and margin >= 0):
-        raise SpectralInputError(f"margin must be a non-negative finite number, got {margin!r}")
+        v = check_real("variance", variance, 0.0, strict=True)
+    margin = check_real("margin", margin, 0.0)
     s_edges = mp_singular_edges(h, d, v)
     scale = tw_scale(h, d, v)
     threshold = (s_edges[1] + (TW1_MEAN + margin * TW1_STD) * scale) ** 2
@@ -174,6 +165,7 @@ def random_baselines(W: Any, seed: int = 0) -> RandomBaselines:
     about heavy tails (docs/theory.md §6).
     """
     A = as_finite_matrix(W)
+    seed = check_int("seed", seed, 0)
     g_rng, p_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     gaussian = esd(g_rng.standard_normal(A.shape))
     permuted = esd(p_rng.permutation(A.ravel()).reshape(A.shape))

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from htcore.checks import SpectralInputError, as_finite_matrix
+from htcore.checks import SpectralInputError, as_finite_matrix, check_int, check_memory
 from theory.display import public_dir, short_value
 from theory.htsr import Phase
 
@@ -84,6 +84,7 @@ def load_matrix(path: str | Path, key: str | None = None) -> np.ndarray:
         p, key = p / RUN_WEIGHTS[0], key or RUN_WEIGHTS[1]
     if not p.exists():
         raise SpectralInputError(f"no such file: {p}")
+    check_memory(f"{p} ({p.stat().st_size} bytes)", 2.0 * p.stat().st_size)  # the array, and its float64 copy
     try:
         data = np.load(p, allow_pickle=False)
     except OSError as err:
@@ -132,6 +133,12 @@ def analyse(W: Any, n_boot: int = 200, seed: int = 0, source: str = "matrix",
     anything but a finite non-empty 2-D array.
     """
     A = as_finite_matrix(W)
+    n_boot, seed = check_int("n_boot", n_boot, 1), check_int("seed", seed, 0)
+    if min(A.shape) < 2:
+        raise SpectralInputError(f"W has shape {A.shape}: the analysis needs at least 2 rows and 2 columns "
+                                 "(an ESD of one eigenvalue has no bulk and no tail)")
+    p = min(A.shape)
+    check_memory(f"W of shape {A.shape}", 8.0 * (3 * A.size + 3 * p * p))  # the two baselines, Grams, eigh
     evals = esd(A)
     cls = classify(evals, A.shape)
     boot_seed, base_seed = np.random.SeedSequence(seed).generate_state(2)

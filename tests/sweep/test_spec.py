@@ -116,7 +116,7 @@ def test_invalid_sweep_is_one_line_exit_2_and_nothing_runs(tmp_path, capsys, tex
     (["sweep", "{missing}"], "does not exist"),
     (["sweep", "{spec}", "--scheduler", "x:1", "--dask-local", "2"], "not allowed with"),
     (["results", "{missing}"], "has no index.sqlite"),
-    (["reproduce", "--only", "vary_m", "--out", "{out}"], "family: got 'vary_m'"),
+    (["reproduce", "--only", "vary_m", "--out", "{out}"], "--only: got 'vary_m'"),
 ])
 def test_bad_command_lines_exit_2(tmp_path, capsys, argv, message):
     names = {"spec": str(tiny_spec(tmp_path / "s.toml")), "missing": str(tmp_path / "nope"),
