@@ -30,7 +30,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
-from ._aliases import accepts_readout_scale
+from ._aliases import accepts_readout_scale, undecorated
 from ._validate import TheoryArgumentError, check_bool, check_choice, check_lr, check_positive, finite_result
 from .display import public_dir, short_repr
 from .names import OPTIMIZERS
@@ -324,13 +324,13 @@ def predict_one_step(optimizer: str, lr: Any, *, n: int, d: int, h: int, activat
     """
     opt = _check_optimizer(optimizer)
     use_law = check_bool("law", law)
-    setup = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    setup = undecorated(asymptotic_setup)(n=n, d=d, h=h, activation=activation, teacher=teacher,
                              label_noise_std=label_noise_std, readout_A=readout_A,
                              readout_abar=readout_abar, c_L=c_L, f0=f0)
     pred = gd_asymptotic(lr, setup) if opt == "gd" else adam_asymptotic(lr, setup)
     if not use_law:
         return pred
-    laws = one_step_spectrum.__wrapped__(opt, np.ravel(pred.lr), n=n, d=d, h=h, activation=activation, teacher=teacher,
+    laws = undecorated(one_step_spectrum)(opt, np.ravel(pred.lr), n=n, d=d, h=h, activation=activation, teacher=teacher,
                              label_noise_std=label_noise_std, c_L=c_L, readout_A=readout_A,
                              readout_abar=readout_abar, f0=f0)
     return _with_law(pred, laws, np.ndim(lr) == 0)
@@ -349,7 +349,7 @@ def bbp_quadratic(optimizer: str, *, n: int, d: int, h: int, activation: str = "
     (⟨W0ᵀŝ,m⟩ = 0 without f0). Both express ``s̃⁴ = hd``.
     """
     opt = _check_optimizer(optimizer)
-    s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    s = undecorated(asymptotic_setup)(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
                          c_L=c_L, f0=f0)
     root_hd = math.sqrt(s.h * s.d)
@@ -372,7 +372,7 @@ def bbp_lr(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh", 
     ``inf`` if ``c2 ≤ 0`` (no spike at any η). Loss ``(c_L/2n)Σ(f − y)²``. Default sizes, c_L = 2:
     GD ≈ 1259.8, Adam ≈ 0.049. No-f0 GD limit: ``(hd)^¾/(c_L μ1 ‖a‖ √(μ1*² + dE[y²]/n))``.
     """
-    c2, c1, c0 = bbp_quadratic.__wrapped__(optimizer, n=n, d=d, h=h, activation=activation, teacher=teacher,
+    c2, c1, c0 = undecorated(bbp_quadratic)(optimizer, n=n, d=d, h=h, activation=activation, teacher=teacher,
                                label_noise_std=label_noise_std, readout_A=readout_A,
                                readout_abar=readout_abar, c_L=c_L, f0=f0)
     if c2 <= 0:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._aliases import accepts_readout_scale
+from ._aliases import accepts_readout_scale, undecorated
 from ._validate import check_choice, check_lr, check_positive, check_positive_int, finite_result
 from .display import public_dir
 from .names import OPTIMIZERS
@@ -107,7 +107,7 @@ def lr_scales(optimizer: str, *, n: int, d: int, h: int, activation: str = "tanh
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     par = check_choice("parameterisation", parameterisation, PARAMETERISATIONS)
     c_L_ba = check_positive("c_L_ba", c_L_ba)
-    s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    s = undecorated(asymptotic_setup)(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, c_L=c_L, f0=f0)
     op, frob = _gd_scales(s) if opt == "gd" else _adam_scales(s)
     if par == "ba":

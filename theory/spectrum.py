@@ -62,7 +62,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
-from ._aliases import accepts_readout_scale
+from ._aliases import accepts_readout_scale, undecorated
 from ._validate import (
     TheoryArgumentError,
     check_choice,
@@ -776,7 +776,7 @@ def one_step_spectrum(optimizer: str, lr: Any, *, n: int, d: int, h: int, activa
     """
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lrs = check_lr(lr)
-    s = asymptotic_setup.__wrapped__(n=n, d=d, h=h, activation=activation, teacher=teacher,
+    s = undecorated(asymptotic_setup)(n=n, d=d, h=h, activation=activation, teacher=teacher,
                          label_noise_std=label_noise_std, readout_A=readout_A, readout_abar=readout_abar,
                          c_L=c_L, f0=f0)
     if s.act.nu2 <= 0:

@@ -487,7 +487,7 @@ def predict_trajectory(optimizer: str, lr: float, steps: int, *, n: int, d: int,
     200 it creates a second GD outlier at t = 3 that the engine does not show).
     Cost ≈ 1–2 s per step at h = 1500, d = 1000 (one d×d eigendecomposition per step).
     """
-    adam_beta1, adam_beta2 = adam_beta_pair(adam_beta1, adam_beta2, adam_betas, stacklevel=3)
+    adam_beta1, adam_beta2 = adam_beta_pair(adam_beta1, adam_beta2, adam_betas)
     opt = check_choice("optimizer", optimizer, OPTIMIZERS)
     lr = check_lr(lr, scalar=True)
     steps = check_positive_int("steps", steps)

@@ -53,6 +53,8 @@ BAD: dict[str, list[Any]] = {
     "choice": ["no-such-name", 3, None, b"gd"],
     # True or False
     "bool": ["yes", 1, None],
+    # a real number in [0, 1)
+    "unit": [*_NUMBER_BAD, -0.1, 1.0],
     # a pair of real numbers in [0, 1)
     "pair": [(0.9,), (0.9, 0.999, 0.5), "ab", (0.9, "x"), (0.9, 1.5), (True, 0.9), None],
     # a finite real 2-D array
@@ -87,7 +89,7 @@ class Case:
 
 
 _ASYM = {"n": "int", "d": "int", "h": "int", "activation": "choice", "teacher": "choice",
-         "label_noise_std": "nonneg", "readout_A": "pos", "c_L": "pos", "f0": "bool"}
+         "label_noise_std": "nonneg", "readout_scale": "pos", "c_L": "pos", "f0": "bool"}
 _PLUG = {"W0": "matrix", "a": "vector", "X": "matrix", "y": "vector", "beta": "vector", "activation": "choice",
          "c_L": "pos"}
 _DRAW = dict(W0=W0, a=A, X=X, y=Y, beta=BETA)
@@ -116,7 +118,8 @@ THEORY: list[Case] = [
     Case("predict_trajectory", trajectory.predict_trajectory, dict(optimizer="adam", lr=0.05, steps=1, **SIZES),
          {"optimizer": "choice", "lr": "nonneg", "steps": "int", "n": "int", "d": "int", "h": "int",
           "activation": "choice", "teacher": "choice", "label_noise_std": "nonneg", "lr_gamma": "pos",
-          "c_L": "pos", "seed": "nnint", "adam_betas": "pair", "adam_eps": "nonneg", "noise_correlation": "real",
+          "c_L": "pos", "seed": "nnint", "adam_beta1": "unit", "adam_beta2": "unit", "adam_betas": "pair",
+          "adam_eps": "nonneg", "noise_correlation": "real",
           "coherent_he2": "bool"}),
     Case("gd_two_step", trajectory.gd_two_step, dict(lr=2.0, **SIZES),
          {"lr": "nonneg", "n": "int", "d": "int", "h": "int", "activation": "choice", "teacher": "choice",

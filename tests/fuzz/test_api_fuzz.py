@@ -102,8 +102,8 @@ def _finite_or_named(call, names):
 @given(opt=st.sampled_from(["gd", "adam"]), lr=_LOG_REAL, rho=_LOG_REAL, A=_LOG_REAL, c_L=_LOG_REAL,
        n=_SIZE, d=_SIZE, h=_SIZE, f0=st.booleans())
 def test_asymptotic_closed_forms_finite_or_clear(opt, lr, rho, A, c_L, n, d, h, f0):
-    kw = dict(n=n, d=d, h=h, label_noise_std=rho, readout_A=A, c_L=c_L, f0=f0)
-    names = ["lr", "label_noise_std", "readout_A", "c_L", "n", "d", "h", "activation"]
+    kw = dict(n=n, d=d, h=h, label_noise_std=rho, readout_scale=A, c_L=c_L, f0=f0)
+    names = ["lr", "label_noise_std", "readout_scale", "c_L", "n", "d", "h", "activation"]
     _finite_or_named(lambda: one_step.predict_one_step(opt, lr, law=False, **kw), names)
     _finite_or_named(lambda: one_step.bbp_quadratic(opt, **kw), names)
     _finite_or_named(lambda: scales.lr_scales(opt, **kw), names)
@@ -183,7 +183,7 @@ def test_mp_fit_shape_bool_rejected():
     (lambda: one_step.plugin_one_step("gd", 1e200, W0, A, X, Y), "lr"),
     (lambda: spectrum.one_step_spectrum("adam", 1e200, **SIZES), "lr"),
     (lambda: trajectory.predict_trajectory("gd", 1e200, 2, **SIZES), "lr"),
-    (lambda: one_step.predict_one_step("gd", 1.0, readout_A=1e300, law=False, **SIZES), "readout_A"),
+    (lambda: one_step.predict_one_step("gd", 1.0, readout_scale=1e150, law=False, **SIZES), "readout_scale"),
 ])
 def test_huge_values_name_the_user_argument_not_an_internal_one(call, name):
     with pytest.raises(TheoryArgumentError) as err:

@@ -79,7 +79,7 @@ def test_adam_beta1_beta2_and_deprecated_adam_betas_give_the_same_numbers():
 @pytest.mark.parametrize("kwargs, match", [
     (dict(adam_betas=(0.8, 0.99), adam_beta1=0.8), "^adam_betas=.*deprecated alias of adam_beta1, adam_beta2"),
     (dict(adam_betas=(0.8, 0.99), adam_beta2=0.99), "^adam_betas=.*give those only"),
-    (dict(adam_betas=0.9), "^adam_betas=0.9: must be a pair"),
+    (dict(adam_betas=0.9), r"^adam_betas=0.9: must be two real numbers in \[0, 1\)"),
 ])
 def test_adam_betas_errors(kwargs, match):
     with pytest.raises(TheoryArgumentError, match=match):
