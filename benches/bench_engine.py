@@ -10,9 +10,9 @@
   ten steps (target ≤ 2.5);
 - peak RSS of `htcore run` on the default config (target ≤ 600 MB) and a warm-cache tiny run (≤ 5 s).
 
-Run: `python -m pytest benches/bench_engine.py --benchmark-enable -s`; `python -m benches.report` then
-prints the README's performance table from the ratios this run wrote. Larger sizes (d = 4000):
-`python -m benches.large`.
+Run: `python -m pytest benches/bench_engine.py --benchmark-enable -s`; then
+`python -m benches.report --sync-readme .benchmarks/htcore-ratios.json` puts the ratios this run wrote into
+docs/performance.md and the README's headline rows. Larger sizes (d = 4000): `python -m benches.large`.
 """
 
 from __future__ import annotations

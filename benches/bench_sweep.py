@@ -7,7 +7,7 @@ with 1 repeat at a reduced size (n = 1000, d = 500, h = 750) so that a round tak
 quiet machine (2 alternating rounds, no warm-up: every sweep spawns fresh workers anyway); the sweep's
 time includes spawning its workers. Target: sweep time / one-by-one time ≤ 2/3 (≥ 1.5× the
 throughput). The full default-size sweep is `htcore sweep htcore/configs/paper/lr_sweep.toml
---set eval_scaling=intended` (README, "Sweeps").
+--set eval_scaling=intended` (docs/sweeps.md).
 
 Run: `python -m pytest benches/bench_sweep.py --benchmark-enable -s`.
 """

@@ -3,7 +3,7 @@
 tanh, the default, is computed by `tanh_scalar`, a branch-free Cephes-style approximation that LLVM
 vectorises, at the precision of its argument: float64 within 2 ulp of `np.tanh`, float32 computed in
 float32 within 1 ulp of the correctly rounded value (both pinned by tests). On AVX2 machines NumPy's
-float64 `np.tanh` falls back to scalar libm, much slower than this kernel (README, Performance). It is fused
+float64 `np.tanh` falls back to scalar libm, much slower than this kernel (docs/performance.md). It is fused
 into the training kernel and used by `apply_activation`. The other activations are applied with
 NumPy/SciPy ufuncs. Derivatives are evaluated inside the fused Numba kernels through `derivative`,
 selected by an integer code so that one compiled kernel serves all: `activation_code` turns a name into

@@ -389,7 +389,7 @@ def _positive_seconds(text: str) -> float:
 
 def _add_sweep_parsers(commands) -> None:
     sweep_cmd = commands.add_parser("sweep", help="run a sweep (grid × repeats) into a results directory")
-    sweep_cmd.add_argument("spec", help="sweep TOML: [base], [grid], repeats, seed (see README)")
+    sweep_cmd.add_argument("spec", help="sweep TOML: [base], [grid], repeats, seed (see docs/sweeps.md)")
     sweep_cmd.add_argument("--out", help="sweep directory (default runs/sweeps/<name>)")
     sweep_cmd.add_argument("--workers", type=positive_int,
                            help="worker processes, one core each (default: number of CPUs)")

@@ -1,6 +1,6 @@
 """Sweeps: a grid of configurations × repeats, run in worker processes or on a Dask cluster.
 
-Specification (TOML; see README "Sweeps")::
+Specification (TOML; see docs/sweeps.md)::
 
     name = "lr-sweep"      # optional label
     seed = 0               # sweep seed: repeat r runs with seed SeedSequence(seed, spawn_key=(r,))

@@ -16,7 +16,7 @@ QUICK_HELP = ("the default: gd_one_step, adam_one_step, one_step_spectrum, scale
               "d = 1000 instead of 2000; spiked without the 2000×2000 shape (more seeds on the two others)")
 #: What ``--full`` runs.
 FULL_HELP = ("every suite at its full sizes (d = 1000, the default model; finite_size up to d = 2000, spiked up "
-             "to 2000×2000) with more seeds; wall times of both profiles: README, Performance")
+             "to 2000×2000) with more seeds; wall times of both profiles: docs/validation.md")
 
 
 def add_profile(parser: argparse.ArgumentParser) -> None:
