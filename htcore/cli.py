@@ -355,26 +355,25 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1 (anything else is a one-line usage error naming the option)."""
+def _int_at_least(text: str, low: int) -> int:
+    """An integer ≥ `low` from an option's text, else an argparse usage error (one line naming the option)."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected an integer ≥ 1") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"got {value}; expected an integer ≥ 1")
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected an integer ≥ {low}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"got {value}; expected an integer ≥ {low}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1 (anything else is a one-line usage error naming the option)."""
+    return _int_at_least(text, 1)
 
 
 def _nonnegative_int(text: str) -> int:
     """argparse type: an integer ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected an integer ≥ 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"got {value}; expected an integer ≥ 0")
-    return value
+    return _int_at_least(text, 0)
 
 
 def _positive_seconds(text: str) -> float:

@@ -23,14 +23,13 @@ import numpy as np
 
 from ._validate import TheoryArgumentError, check_nonnegative_array
 from .display import public_dir
-from .hill import hill_alpha
-from .spectrum import _bulk_law, _BulkLaw, _compress, _density_fn, _law_eigenvalues, _Profile
+from .spectrum import _bulk_law, _BulkLaw, _compress, _LawReadout, _Profile
 
 __all__ = ["ProfileSpectrum", "profile_spectrum"]
 
 
 @dataclass(frozen=True, repr=False)
-class ProfileSpectrum:
+class ProfileSpectrum(_LawReadout):
     """Deterministic eigenvalue law of the smaller Gram of a Gaussian matrix with variance ``v_i·c_k``.
 
     Units: ``*_eig`` are eigenvalues of the smaller Gram (unnormalised, as ``htcore.spectral.esd``).
@@ -40,33 +39,9 @@ class ProfileSpectrum:
 
     bulk_edges_eig: tuple[float, float]
     outliers_eig: np.ndarray
-    count: int
     mass: float
     _law: _BulkLaw = field(repr=False)
     _profile: _Profile = field(repr=False)
-
-    def eigenvalues(self, count: int | None = None) -> np.ndarray:
-        """`count` (default :attr:`count`) deterministic eigenvalues, ascending."""
-        return _law_eigenvalues(self._law, self.outliers_eig, self.count if count is None else count)
-
-    def alpha_hill(self, count: int | None = None) -> float:
-        """α_Hill (xmin at the median, :func:`theory.hill.hill_alpha`) of :meth:`eigenvalues`."""
-        return hill_alpha(self.eigenvalues(count))
-
-    def cdf(self, x: Any) -> np.ndarray | float:
-        """Bulk CDF at x (outliers excluded)."""
-        arr = np.asarray(x, dtype=float)
-        out = np.interp(arr, self._law.x, self._law.cdf, left=0.0, right=1.0)
-        return float(out) if arr.ndim == 0 else out
-
-    def density(self, x: Any) -> np.ndarray | float:
-        """Bulk density at x > 0 (mass 1)."""
-        arr = np.asarray(x, dtype=float)
-        flat = np.clip(arr.ravel(), 1e-12 * self._profile.scale(), None)
-        out = _density_fn(self._profile)(flat) / self.mass
-        inside = (arr.ravel() >= self.bulk_edges_eig[0]) & (arr.ravel() <= self.bulk_edges_eig[1])
-        out = np.where(inside, out, 0.0).reshape(arr.shape)
-        return float(out) if arr.ndim == 0 else out
 
     def __repr__(self) -> str:
         lo, hi = self.bulk_edges_eig
@@ -115,8 +90,7 @@ def profile_spectrum(row_variances: Any, col_variances: Any, *, row_weights: Any
     B, wb = _compress(*_merge_equal(c, wb))
     profile = _Profile(A, wa, B, wb)
     law = _bulk_law(profile)
-    count = int(round(min(profile.h, profile.d)))
-    return ProfileSpectrum((law.lower, law.upper), out[::-1], count, law.mass, law, profile)
+    return ProfileSpectrum((law.lower, law.upper), out[::-1], law.mass, law, profile)
 
 
 __dir__ = public_dir(__name__)

@@ -299,8 +299,49 @@ def _law_eigenvalues(law: _BulkLaw, outliers: np.ndarray, count: Any) -> np.ndar
 # --------------------------------------------------------------------------- result object
 
 
+class _LawReadout:
+    """What a deterministic eigenvalue law gives (shared by :class:`OneStepSpectrum` and
+    :class:`theory.profile.ProfileSpectrum`): needs ``_law``, ``_profile``, ``mass``, ``bulk_edges_eig`` and
+    ``outliers_eig`` (eigenvalues, descending)."""
+
+    _law: _BulkLaw
+    _profile: _Profile
+    mass: float
+
+    @property
+    def count(self) -> int:
+        """min(h, d): the number of eigenvalues of the smaller Gram this law describes."""
+        return int(round(min(self._profile.h, self._profile.d)))
+
+    def eigenvalues(self, count: int | None = None) -> np.ndarray:
+        """A deterministic spectrum of `count` eigenvalues (default :attr:`count`), ascending: the bulk law's
+        quantiles at (j + ½)/(count − k), j = 0 … count − k − 1, then the k outliers (docs/theory.md §8.10)."""
+        return _law_eigenvalues(self._law, self.outliers_eig, self.count if count is None else count)
+
+    def alpha_hill(self, count: int | None = None) -> float:
+        """α_Hill (xmin at the median, :func:`theory.hill.hill_alpha`, the engine's estimator) of
+        :meth:`eigenvalues`: the paper's observable, read off the law."""
+        return hill_alpha(self.eigenvalues(count))
+
+    def cdf(self, x: Any) -> np.ndarray | float:
+        """Bulk CDF at x (0 below the lower edge, 1 above the upper edge; outliers excluded)."""
+        arr = np.asarray(x, dtype=float)
+        out = np.interp(arr, self._law.x, self._law.cdf, left=0.0, right=1.0)
+        return float(out) if arr.ndim == 0 else out
+
+    def density(self, x: Any) -> np.ndarray | float:
+        """Bulk density at x > 0, mass 1 (solves the profile equations at x + i·0⁺)."""
+        arr = np.asarray(x, dtype=float)
+        flat = np.clip(arr.ravel(), 1e-12 * self._profile.scale(), None)
+        out = _density_fn(self._profile)(flat) / self.mass
+        lower, upper = self.bulk_edges_eig
+        inside = (arr.ravel() >= lower) & (arr.ravel() <= upper)
+        out = np.where(inside, out, 0.0).reshape(arr.shape)
+        return float(out) if arr.ndim == 0 else out
+
+
 @dataclass(frozen=True)
-class OneStepSpectrum:
+class OneStepSpectrum(_LawReadout):
     """Predicted eigenvalue law of the smaller Gram of W1 after one step (one learning rate).
 
     Units: ``*_eig`` are eigenvalues of W1ᵀW1 (unnormalised), ``sigma*`` and ``*_sv`` singular values of W1
@@ -350,36 +391,6 @@ class OneStepSpectrum:
     def __repr__(self) -> str:
         return short_repr(self, ("optimizer", "form", "lr", "count", "bulk_edges", "outliers", "overlap_beta",
                                  "overlap_a", "mass"))
-
-    @property
-    def count(self) -> int:
-        """min(h, d): the number of eigenvalues of the smaller Gram this law describes."""
-        return int(round(min(self._profile.h, self._profile.d)))
-
-    def eigenvalues(self, count: int | None = None) -> np.ndarray:
-        """A deterministic spectrum of `count` eigenvalues (default :attr:`count`), ascending: the bulk law's
-        quantiles at (j + ½)/(count − k), j = 0 … count − k − 1, then the k predicted outliers."""
-        return _law_eigenvalues(self._law, self.outliers, self.count if count is None else count)
-
-    def alpha_hill(self, count: int | None = None) -> float:
-        """α_Hill (xmin at the median, :func:`theory.hill.hill_alpha`, the engine's estimator) of
-        :meth:`eigenvalues`: the paper's observable, read off the law."""
-        return hill_alpha(self.eigenvalues(count))
-
-    def cdf(self, x: Any) -> np.ndarray | float:
-        """Bulk CDF at x (0 below the lower edge, 1 above the upper edge)."""
-        arr = np.asarray(x, dtype=float)
-        out = np.interp(arr, self._law.x, self._law.cdf, left=0.0, right=1.0)
-        return float(out) if arr.ndim == 0 else out
-
-    def density(self, x: Any) -> np.ndarray | float:
-        """Bulk density at x > 0 (solves the profile equations at x + i·0⁺)."""
-        arr = np.asarray(x, dtype=float)
-        flat = np.clip(arr.ravel(), 1e-12 * self._profile.scale(), None)
-        out = _density_fn(self._profile)(flat) / self.mass
-        inside = (arr.ravel() >= self.bulk_edges[0]) & (arr.ravel() <= self.bulk_edges[1])
-        out = np.where(inside, out, 0.0).reshape(arr.shape)
-        return float(out) if arr.ndim == 0 else out
 
 
 # --------------------------------------------------------------------------- outliers (BGN)
