@@ -35,20 +35,18 @@ def run_task(indexed: tuple[int, Task]) -> tuple[int, Any]:
     return index, getattr(module, task.function)(**task.params)
 
 
-def _suite(task: Task) -> str:
-    """The suite (last part of the module name) a task belongs to, for the progress bar."""
-    return task.module.rsplit(".", 1)[-1]
-
-
-def run_tasks(tasks: Sequence[Task], workers: int = 1, progress: bool = True) -> list[Any]:
-    """Outputs of `tasks` in order: ``workers ≥ 1`` spawn-context worker processes, 0 in-process."""
+def run_tasks(tasks: Sequence[Task], workers: int = 1, progress: bool = True,
+              labels: Sequence[str] | None = None) -> list[Any]:
+    """Outputs of `tasks` in order: ``workers ≥ 1`` spawn-context worker processes, 0 in-process.
+    ``labels``: the suite of each task, for the progress bar (default: the last part of its module name)."""
     bar = tqdm(total=len(tasks), desc="validate", unit="run", disable=not progress)
-    left = Counter(_suite(t) for t in tasks)
+    labels = [t.module.rsplit(".", 1)[-1] for t in tasks] if labels is None else list(labels)
+    left = Counter(labels)
     outputs: list[Any] = [None] * len(tasks)
 
     def done(index: int, output: Any) -> None:
         outputs[index] = output
-        left[_suite(tasks[index])] -= 1
+        left[labels[index]] -= 1
         bar.set_postfix_str(", ".join(f"{name} {count}" for name, count in left.items() if count), refresh=False)
         bar.update()
 

@@ -102,8 +102,10 @@ def simulate(profile: Profile, suites: Sequence[ModuleType], workers: int = 1, p
     modules = by_name(suites)
     plans = {name: module.plan(profile, role) for name, module in modules.items()}
     tasks = [task for name in modules for task in plans[name]]
+    suite_of = [name for name in modules for _ in plans[name]]
     order = _schedule(tasks)
-    outputs_in_order = run_tasks([tasks[i] for i in order], workers=workers, progress=progress)
+    outputs_in_order = run_tasks([tasks[i] for i in order], workers=workers, progress=progress,
+                                 labels=[suite_of[i] for i in order])
     outputs: list = [None] * len(tasks)
     for slot, i in enumerate(order):
         outputs[i] = outputs_in_order[slot]
